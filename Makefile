@@ -1,0 +1,25 @@
+# Two commands: `make demo` runs the main job, `make test` runs the tests.
+# Each creates (once) and reuses a local virtual environment in .venv.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-kernels-nojit bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/tinyspike demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	# the numba-vs-NumPy agreement tests again, un-jitted (exit 5 = none collected yet)
+	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m kernel -p no:cacheprovider || [ $$? -eq 5 ]
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,0 +1,7 @@
+"""``python -m tinyspike`` and the ``tinyspike`` console script."""
+import sys
+
+from .cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""The ``tinyspike`` command line: one sub-command per job; later parts of the library add theirs."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Callable
+
+_COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]] = {}
+
+
+def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register ``fn(args) -> exit code`` as ``tinyspike NAME``; ``configure`` adds its arguments."""
+    def wrap(fn):
+        _COMMANDS[name] = (help, configure, fn)
+        return fn
+    return wrap
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from . import commands  # noqa: F401  (registers the sub-commands)
+
+    parser = argparse.ArgumentParser(prog="tinyspike", description="Spiking transformers for language, in NumPy.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (help_text, configure, _) in _COMMANDS.items():
+        configure(sub.add_parser(name, help=help_text, description=help_text))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return _COMMANDS[args.command][2](args) or 0
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
