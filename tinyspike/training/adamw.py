@@ -59,7 +59,7 @@ class AdamW:
         if len([k for k in state if k.startswith("m.")]) != len(self.params):
             raise ValueError("AdamW.load_state_dict: the state holds moments for a different number of "
                              f"parameters than this optimizer's {len(self.params)}")
-        self.t = int(state["t"])
+        self.t = int(np.asarray(state["t"]).item())
         for i in range(len(self.params)):
             np.copyto(self.m[i], state[f"m.{i}"])
             np.copyto(self.v[i], state[f"v.{i}"])
