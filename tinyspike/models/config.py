@@ -1,0 +1,59 @@
+"""The model configuration (saved with every checkpoint)."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+TransformMode = Literal["off", "fixed", "learnable"]
+
+
+@dataclasses.dataclass
+class ModelConfig:
+    vocab_size: int = 8192
+    d_model: int = 256
+    n_layers: int = 4
+    n_heads: int = 4
+    d_ff: int = 1024
+    max_len: int = 128
+    type_vocab_size: int = 2
+    pad_id: int = 0
+    T: int = 4                                   # time steps
+    neuron: Literal["lif", "elastic"] = "lif"    # Spikingformer LIF or SpikeLM elastic bi-spiking
+    tau: float = 2.0
+    v_threshold: float = 1.0
+    attn_threshold: float = 0.5                  # the attention-output LIF
+    surrogate_alpha: float = 4.0
+    attn_scale: float = 0.125
+    h1: TransformMode = "off"                    # residual-stream rotation (one global matrix)
+    h2: TransformMode = "off"                    # value branch and attention output
+    h3: TransformMode = "off"                    # block-diagonal inside the MLP
+    h3_blocks: int = 4
+    ns_scheme: str = "quintic"
+    ns_steps: int = 5
+    norm_eps: float = 1e-6
+    layernorm_eps: float = 1e-12
+    dtype: str = "float32"
+    seed: int = 0
+
+    def __post_init__(self):
+        if self.d_model % self.n_heads:
+            raise ValueError(f"ModelConfig: d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
+        for name in ("h1", "h2", "h3"):
+            if getattr(self, name) not in ("off", "fixed", "learnable"):
+                raise ValueError(f"ModelConfig: {name} must be 'off', 'fixed' or 'learnable', got "
+                                 f"{getattr(self, name)!r}")
+        if self.neuron not in ("lif", "elastic"):
+            raise ValueError(f"ModelConfig: neuron must be 'lif' or 'elastic', got {self.neuron!r}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"ModelConfig: dtype must be 'float32' or 'float64', got {self.dtype!r}")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - known)
+        if unknown:
+            raise ValueError(f"ModelConfig: unknown fields {unknown}")
+        return cls(**d)
