@@ -84,9 +84,9 @@ def reset_grad(h, s, sg, hard, detach, thr, v_reset):
     return 1.0 - thr * sg
 
 
-_charge_nb = njit(cache=True)(charge)
-_reset_nb = njit(cache=True)(reset)
-_reset_grad_nb = njit(cache=True)(reset_grad)
+_charge_nb = njit(cache=True, error_model="numpy")(charge)
+_reset_nb = njit(cache=True, error_model="numpy")(reset)
+_reset_grad_nb = njit(cache=True, error_model="numpy")(reset_grad)
 
 
 class LIFCache(NamedTuple):
@@ -141,9 +141,30 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
 
 
 # ---- numba kernels: the same loop, time inside a block of neurons --------------------------------
-@njit(parallel=True, cache=True)
+@njit(cache=True, error_model="numpy")
+def _forward_step(v, x, th, decay_input, tau, leak, v_reset, hard):
+    """One neuron, one step: charge, fire, reset. Returns (h, s, v)."""
+    h = _charge_nb(v, x, decay_input, tau, leak, v_reset)
+    s = 1.0 if h >= th else 0.0
+    return h, s, _reset_nb(h, s, hard, th, v_reset)
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_step(dv, ds, h, th, kind, alpha, dhdx, dhdv, v_reset, hard, detach):
+    """One neuron, one step back: returns (dx_t, dv_{t-1}) from (dv_t, ds_t, h_t)."""
+    sg = surrogate_grad_scalar(kind, alpha, h - th)
+    s = 1.0 if h >= th else 0.0
+    dh = ds * sg + dv * _reset_grad_nb(h, s, sg, hard, detach, th, v_reset)
+    return dh * dhdx, dh * dhdv
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
 def _lif_forward_kernel(x, v0, thr, decay_input, tau, leak, v_reset, hard, s, h, v):
-    """x, s, h: (T, N); v0, v: (N,); thr: (1,) or (C,) with N a multiple of C."""
+    """x, s, h: (T, N); v0, v: (N,); thr: (1,) or (C,) with N a multiple of C.
+
+    Blocks of neurons run in parallel; inside a block, time is the outer loop so the inner loop over
+    neurons is contiguous. The scalar-threshold loop is written apart so it has no index arithmetic.
+    """
     T, N = x.shape
     C = thr.shape[0]
     for b in prange((N + BLOCK - 1) // BLOCK):
@@ -152,16 +173,17 @@ def _lif_forward_kernel(x, v0, thr, decay_input, tau, leak, v_reset, hard, s, h,
         for j in range(lo, hi):
             v[j] = v0[j]
         for t in range(T):
-            for j in range(lo, hi):
-                th = thr[0] if C == 1 else thr[j % C]
-                hj = _charge_nb(v[j], x[t, j], decay_input, tau, leak, v_reset)
-                sj = 1.0 if hj >= th else 0.0
-                h[t, j] = hj
-                s[t, j] = sj
-                v[j] = _reset_nb(hj, sj, hard, th, v_reset)
+            if C == 1:
+                th = thr[0]
+                for j in range(lo, hi):
+                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], th, decay_input, tau, leak, v_reset, hard)
+            else:
+                for j in range(lo, hi):
+                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], thr[j % C], decay_input, tau, leak,
+                                                           v_reset, hard)
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, error_model="numpy")
 def _lif_backward_kernel(ds, dv_last, h, thr, kind, alpha, dhdx, dhdv, v_reset, hard, detach, dx, dv):
     """ds, h, dx: (T, N); dv_last, dv: (N,). Spiking mode: s_t recomputed as h_t >= thr."""
     T, N = h.shape
@@ -172,14 +194,15 @@ def _lif_backward_kernel(ds, dv_last, h, thr, kind, alpha, dhdx, dhdv, v_reset, 
         for j in range(lo, hi):
             dv[j] = dv_last[j]
         for t in range(T - 1, -1, -1):
-            for j in range(lo, hi):
-                th = thr[0] if C == 1 else thr[j % C]
-                hj = h[t, j]
-                sg = surrogate_grad_scalar(kind, alpha, hj - th)
-                sj = 1.0 if hj >= th else 0.0
-                dh = ds[t, j] * sg + dv[j] * _reset_grad_nb(hj, sj, sg, hard, detach, th, v_reset)
-                dx[t, j] = dh * dhdx
-                dv[j] = dh * dhdv
+            if C == 1:
+                th = thr[0]
+                for j in range(lo, hi):
+                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], th, kind, alpha, dhdx, dhdv,
+                                                     v_reset, hard, detach)
+            else:
+                for j in range(lo, hi):
+                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], thr[j % C], kind, alpha, dhdx,
+                                                     dhdv, v_reset, hard, detach)
 
 
 def _thr_vector(thr, x):

@@ -82,7 +82,7 @@ class Rectangular(Surrogate):
         return np.where(np.abs(x) < 0.5 * self.alpha, 1.0 / self.alpha, 0.0).astype(x.dtype)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def surrogate_grad_scalar(kind, alpha, x):
     """The same ``grad(x)`` for one float, for the numba kernels (formulas as in the classes above)."""
     if kind == SIGMOID:
