@@ -212,11 +212,12 @@ def _thr_vector(thr, x):
 
 
 def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=True, reset_spikes=None,
-                backend="numba"):
+                backend="numba", out=None):
     """Multi-step LIF forward. Returns (spikes (T, ...), final membrane (...), cache).
 
     backend="numba" runs the kernel (spiking mode without frozen reset spikes); every other case,
-    and backend="numpy", runs the reference loop.
+    and backend="numpy", runs the reference loop. ``out=(s, h, v)``: optional preallocated C-contiguous
+    kernel outputs of shapes (T, N), (T, N), (N,) (fresh pages cost more than the kernel itself).
     """
     _check_lif_inputs(x, v0, thr)
     if backend == "numpy" or not spiking or reset_spikes is not None:
@@ -227,15 +228,18 @@ def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=Tr
     x2 = np.ascontiguousarray(x).reshape(T, -1)                   # (T, N)
     n = x2.shape[1]
     v0f = np.zeros(n, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
-    s, h, v = np.empty_like(x2), np.empty_like(x2), np.empty(n, x.dtype)
+    s, h, v = (np.empty_like(x2), np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
     dt = x.dtype.type
     _lif_forward_kernel(x2, v0f, _thr_vector(thr, x), cfg.charge == "decay_input", dt(cfg.tau),
                         dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, h, v)
     return s.reshape(x.shape), v.reshape(shape), LIFCache(h.reshape(x.shape), thr, None, True)
 
 
-def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba"):
-    """BPTT backward of ``lif_forward``. Returns (dx (T, ...), dv0 (...))."""
+def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None):
+    """BPTT backward of ``lif_forward``. Returns (dx (T, ...), dv0 (...)).
+
+    ``out=(dx, dv)``: optional preallocated kernel outputs of shapes (T, N), (N,).
+    """
     if backend == "numpy" or not cache.spiking or cache.reset_spikes is not None:
         return lif_backward_reference(ds, dv_last, cache, cfg)
     h = cache.h
@@ -244,7 +248,7 @@ def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, 
     n = h2.shape[1]
     ds2 = np.ascontiguousarray(ds, dtype=h.dtype).reshape(T, -1)
     dvl = np.zeros(n, h.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=h.dtype).reshape(-1)
-    dx, dv = np.empty_like(h2), np.empty(n, h.dtype)
+    dx, dv = (np.empty_like(h2), np.empty(n, h.dtype)) if out is None else out
     dhdx, dhdv = cfg.charge_grads()
     dt = h.dtype.type
     _lif_backward_kernel(ds2, dvl, h2, _thr_vector(cache.thr, h), cfg.surrogate.kind, dt(cfg.surrogate.alpha),
