@@ -145,7 +145,7 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
 def _forward_step(v, x, th, decay_input, tau, leak, v_reset, hard):
     """One neuron, one step: charge, fire, reset. Returns (h, s, v)."""
     h = _charge_nb(v, x, decay_input, tau, leak, v_reset)
-    s = 1.0 if h >= th else 0.0
+    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
     return h, s, _reset_nb(h, s, hard, th, v_reset)
 
 
@@ -153,7 +153,7 @@ def _forward_step(v, x, th, decay_input, tau, leak, v_reset, hard):
 def _backward_step(dv, ds, h, th, kind, alpha, dhdx, dhdv, v_reset, hard, detach):
     """One neuron, one step back: returns (dx_t, dv_{t-1}) from (dv_t, ds_t, h_t)."""
     sg = surrogate_grad_scalar(kind, alpha, h - th)
-    s = 1.0 if h >= th else 0.0
+    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
     dh = ds * sg + dv * _reset_grad_nb(h, s, sg, hard, detach, th, v_reset)
     return dh * dhdx, dh * dhdv
 
