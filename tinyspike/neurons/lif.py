@@ -1,0 +1,287 @@
+"""Multi-step leaky integrate-and-fire neuron: charge -> fire -> reset over time, with hand-written BPTT.
+
+Input ``x`` is ``(T, ...)`` (time first). For every step t (``docs/neurons.md`` derives the backward):
+
+    charge  decay_input (spikingjelly):  h_t = v_{t-1} + (x_t - (v_{t-1} - v_reset)) / tau
+            leak:                        h_t = lam v_{t-1} + x_t
+    fire    s_t = Heaviside(h_t - thr)       (spiking=False: s_t = surrogate.primitive(h_t - thr))
+    reset   hard:  v_t = (1 - s_t) h_t + s_t v_reset
+            soft:  v_t = h_t - s_t thr
+
+``thr`` is a scalar or one value per channel (broadcast on the last axis). The membrane is passed in
+(``v0``, zeros if omitted) and the final one is returned: nothing is hidden on a module.
+
+Two implementations of the same loop: ``lif_forward_reference`` / ``lif_backward_reference`` (plain
+NumPy, the specification, supports every option) and the numba kernels ``_lif_forward_kernel`` /
+``_lif_backward_kernel`` (spiking mode only, parallel over neurons). ``tests/neurons`` checks they agree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit, prange
+
+from ..layers.base import Layer
+from .surrogate import Sigmoid, Surrogate, surrogate_grad_scalar
+
+BLOCK = 4096  # neurons per parallel work item of the kernels
+
+
+@dataclass(frozen=True)
+class LIFConfig:
+    """Neuron constants. Defaults are spikingjelly's LIFNode (SmoothSpike adds detach_reset=True)."""
+    tau: float = 2.0
+    charge: str = "decay_input"       # "decay_input" or "leak"
+    leak: float = 0.5                 # lam, used by charge="leak"
+    v_reset: float = 0.0              # used by hard reset and by the decay_input charge
+    reset: str = "hard"               # "hard" or "soft"
+    detach_reset: bool = False        # treat the reset's s_t as a constant in backward
+    surrogate: Surrogate = field(default_factory=Sigmoid)
+
+    def __post_init__(self):
+        if self.charge not in ("decay_input", "leak"):
+            raise ValueError(f"LIFConfig: charge must be 'decay_input' or 'leak', got {self.charge!r}")
+        if self.reset not in ("hard", "soft"):
+            raise ValueError(f"LIFConfig: reset must be 'hard' or 'soft', got {self.reset!r}")
+        if self.charge == "decay_input" and self.tau <= 0:
+            raise ValueError(f"LIFConfig: tau must be positive, got {self.tau}")
+
+    def charge_grads(self) -> tuple[float, float]:
+        """(dh/dx, dh/dv): (1/tau, 1 - 1/tau) for decay_input, (1, lam) for leak."""
+        if self.charge == "decay_input":
+            return 1.0 / self.tau, 1.0 - 1.0 / self.tau
+        return 1.0, self.leak
+
+
+# ---- the three steps, written once: NumPy calls them on arrays, the kernels on scalars -----------
+def charge(v, x, decay_input, tau, leak, v_reset):
+    """h = v + (x - (v - v_reset)) / tau  (decay_input)  or  h = lam v + x  (leak)."""
+    if decay_input:
+        return v + (x - (v - v_reset)) / tau
+    return leak * v + x
+
+
+def reset(h, s, hard, thr, v_reset):
+    """hard: v = (1 - s) h + s v_reset;  soft: v = h - s thr."""
+    if hard:
+        return (1.0 - s) * h + s * v_reset
+    return h - s * thr
+
+
+def reset_grad(h, s, sg, hard, detach, thr, v_reset):
+    """dv/dh of the reset, with ds/dh = sg:  hard 1 - s - (h - v_reset) sg;  soft 1 - thr sg.
+
+    With ``detach`` the reset's s is a constant: hard 1 - s, soft 1.
+    """
+    if hard:
+        if detach:
+            return 1.0 - s
+        return 1.0 - s - (h - v_reset) * sg
+    if detach:
+        return 1.0 + 0.0 * sg
+    return 1.0 - thr * sg
+
+
+_charge_nb = njit(cache=True, error_model="numpy")(charge)
+_reset_nb = njit(cache=True, error_model="numpy")(reset)
+_reset_grad_nb = njit(cache=True, error_model="numpy")(reset_grad)
+
+
+class LIFCache(NamedTuple):
+    h: np.ndarray                      # (T, ...) membrane after charge, before reset
+    thr: np.ndarray | float
+    reset_spikes: np.ndarray | None    # frozen reset spikes given to forward, else None
+    spiking: bool
+
+
+# ---- NumPy reference (the specification) ---------------------------------------------------------
+def lif_forward_reference(x, v0, thr, cfg: LIFConfig, *, spiking=True, reset_spikes=None):
+    """Explicit time loop. Returns (s (T, ...), v_T (...), cache).
+
+    reset_spikes: optional (T, ...) values used in the reset instead of s_t (frozen: a constant), so
+    finite differences of ``spiking=False`` can reproduce ``detach_reset=True``.
+    """
+    decay_input, hard = cfg.charge == "decay_input", cfg.reset == "hard"
+    v = np.zeros(x.shape[1:], x.dtype) if v0 is None else v0.astype(x.dtype, copy=True)
+    s = np.empty_like(x)
+    h = np.empty_like(x)
+    for t in range(x.shape[0]):
+        h[t] = charge(v, x[t], decay_input, cfg.tau, cfg.leak, cfg.v_reset)
+        s[t] = cfg.surrogate.spike(h[t] - thr) if spiking else cfg.surrogate.primitive(h[t] - thr)
+        sr = s[t] if reset_spikes is None else reset_spikes[t]
+        v = reset(h[t], sr, hard, thr, cfg.v_reset)
+    return s, v, LIFCache(h, thr, reset_spikes, spiking)
+
+
+def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
+    """BPTT through the membrane recurrence. Returns (dx (T, ...), dv0 (...)).
+
+    Going back from t = T-1, with dv the gradient reaching v_t from the future:
+        sg  = surrogate.grad(h_t - thr)                     (= ds_t/dh_t)
+        dh  = ds_t sg + dv * reset_grad(h_t, s_t, sg)        (the two paths out of h_t)
+        dx_t = dh * dh/dx;   dv <- dh * dh/dv               (charge derivatives)
+    """
+    h, thr, reset_spikes, spiking = cache
+    hard, detach = cfg.reset == "hard", cfg.detach_reset or reset_spikes is not None
+    dhdx, dhdv = cfg.charge_grads()
+    dv = np.zeros(h.shape[1:], h.dtype) if dv_last is None else dv_last.astype(h.dtype, copy=True)
+    dx = np.empty_like(h)
+    for t in range(h.shape[0] - 1, -1, -1):
+        sg = cfg.surrogate.grad(h[t] - thr)
+        if reset_spikes is not None:
+            sr = reset_spikes[t]
+        else:
+            sr = cfg.surrogate.spike(h[t] - thr) if spiking else cfg.surrogate.primitive(h[t] - thr)
+        dh = ds[t] * sg + dv * reset_grad(h[t], sr, sg, hard, detach, thr, cfg.v_reset)
+        dx[t] = dh * dhdx
+        dv = dh * dhdv
+    return dx, dv
+
+
+# ---- numba kernels: the same loop, time inside a block of neurons --------------------------------
+@njit(cache=True, error_model="numpy")
+def _forward_step(v, x, th, decay_input, tau, leak, v_reset, hard):
+    """One neuron, one step: charge, fire, reset. Returns (h, s, v)."""
+    h = _charge_nb(v, x, decay_input, tau, leak, v_reset)
+    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
+    return h, s, _reset_nb(h, s, hard, th, v_reset)
+
+
+@njit(cache=True, error_model="numpy")
+def _backward_step(dv, ds, h, th, kind, alpha, dhdx, dhdv, v_reset, hard, detach):
+    """One neuron, one step back: returns (dx_t, dv_{t-1}) from (dv_t, ds_t, h_t)."""
+    sg = surrogate_grad_scalar(kind, alpha, h - th)
+    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
+    dh = ds * sg + dv * _reset_grad_nb(h, s, sg, hard, detach, th, v_reset)
+    return dh * dhdx, dh * dhdv
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _lif_forward_kernel(x, v0, thr, decay_input, tau, leak, v_reset, hard, s, h, v):
+    """x, s, h: (T, N); v0, v: (N,); thr: (1,) or (C,) with N a multiple of C.
+
+    Blocks of neurons run in parallel; inside a block, time is the outer loop so the inner loop over
+    neurons is contiguous. The scalar-threshold loop is written apart so it has no index arithmetic.
+    """
+    T, N = x.shape
+    C = thr.shape[0]
+    for b in prange((N + BLOCK - 1) // BLOCK):
+        lo = b * BLOCK
+        hi = min(N, lo + BLOCK)
+        for j in range(lo, hi):
+            v[j] = v0[j]
+        for t in range(T):
+            if C == 1:
+                th = thr[0]
+                for j in range(lo, hi):
+                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], th, decay_input, tau, leak, v_reset, hard)
+            else:
+                for j in range(lo, hi):
+                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], thr[j % C], decay_input, tau, leak,
+                                                           v_reset, hard)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _lif_backward_kernel(ds, dv_last, h, thr, kind, alpha, dhdx, dhdv, v_reset, hard, detach, dx, dv):
+    """ds, h, dx: (T, N); dv_last, dv: (N,). Spiking mode: s_t recomputed as h_t >= thr."""
+    T, N = h.shape
+    C = thr.shape[0]
+    for b in prange((N + BLOCK - 1) // BLOCK):
+        lo = b * BLOCK
+        hi = min(N, lo + BLOCK)
+        for j in range(lo, hi):
+            dv[j] = dv_last[j]
+        for t in range(T - 1, -1, -1):
+            if C == 1:
+                th = thr[0]
+                for j in range(lo, hi):
+                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], th, kind, alpha, dhdx, dhdv,
+                                                     v_reset, hard, detach)
+            else:
+                for j in range(lo, hi):
+                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], thr[j % C], kind, alpha, dhdx,
+                                                     dhdv, v_reset, hard, detach)
+
+
+def _thr_vector(thr, x):
+    """Threshold as a 1-D array the kernels index: (1,) for a scalar, (C,) per channel."""
+    t = np.asarray(thr, dtype=x.dtype).reshape(-1)
+    return np.ascontiguousarray(t)
+
+
+def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=True, reset_spikes=None,
+                backend="numba", out=None):
+    """Multi-step LIF forward. Returns (spikes (T, ...), final membrane (...), cache).
+
+    backend="numba" runs the kernel (spiking mode without frozen reset spikes); every other case,
+    and backend="numpy", runs the reference loop. ``out=(s, h, v)``: optional preallocated C-contiguous
+    kernel outputs of shapes (T, N), (T, N), (N,) (fresh pages cost more than the kernel itself).
+    """
+    _check_lif_inputs(x, v0, thr)
+    if backend == "numpy" or not spiking or reset_spikes is not None:
+        return lif_forward_reference(x, v0, thr, cfg, spiking=spiking, reset_spikes=reset_spikes)
+    if backend != "numba":
+        raise ValueError(f"lif_forward: backend must be 'numba' or 'numpy', got {backend!r}")
+    T, shape = x.shape[0], x.shape[1:]
+    x2 = np.ascontiguousarray(x).reshape(T, -1)                   # (T, N)
+    n = x2.shape[1]
+    v0f = np.zeros(n, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
+    s, h, v = (np.empty_like(x2), np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
+    dt = x.dtype.type
+    _lif_forward_kernel(x2, v0f, _thr_vector(thr, x), cfg.charge == "decay_input", dt(cfg.tau),
+                        dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, h, v)
+    return s.reshape(x.shape), v.reshape(shape), LIFCache(h.reshape(x.shape), thr, None, True)
+
+
+def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None):
+    """BPTT backward of ``lif_forward``. Returns (dx (T, ...), dv0 (...)).
+
+    ``out=(dx, dv)``: optional preallocated kernel outputs of shapes (T, N), (N,).
+    """
+    if backend == "numpy" or not cache.spiking or cache.reset_spikes is not None:
+        return lif_backward_reference(ds, dv_last, cache, cfg)
+    h = cache.h
+    T, shape = h.shape[0], h.shape[1:]
+    h2 = h.reshape(T, -1)
+    n = h2.shape[1]
+    ds2 = np.ascontiguousarray(ds, dtype=h.dtype).reshape(T, -1)
+    dvl = np.zeros(n, h.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=h.dtype).reshape(-1)
+    dx, dv = (np.empty_like(h2), np.empty(n, h.dtype)) if out is None else out
+    dhdx, dhdv = cfg.charge_grads()
+    dt = h.dtype.type
+    _lif_backward_kernel(ds2, dvl, h2, _thr_vector(cache.thr, h), cfg.surrogate.kind, dt(cfg.surrogate.alpha),
+                         dt(dhdx), dt(dhdv), dt(cfg.v_reset), cfg.reset == "hard", cfg.detach_reset, dx, dv)
+    return dx.reshape(h.shape), dv.reshape(shape)
+
+
+def _check_lif_inputs(x, v0, thr):
+    if not isinstance(x, np.ndarray) or x.ndim < 1 or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError("LIF: input must be a float numpy array of shape (T, ...), time first; got "
+                        f"{type(x).__name__} {getattr(x, 'shape', '')}")
+    if v0 is not None and v0.shape != x.shape[1:]:
+        raise ValueError(f"LIF: v0 must have the per-step shape {x.shape[1:]}, got {v0.shape}")
+    t = np.asarray(thr)
+    if t.ndim > 1 or (t.ndim == 1 and (x.ndim < 2 or t.shape[0] != x.shape[-1])):
+        raise ValueError(f"LIF: threshold must be a scalar or shape (C,) with C = input's last axis "
+                         f"({x.shape[-1] if x.ndim > 1 else 'none'}), got shape {t.shape}")
+
+
+class LIF(Layer):
+    """LIF layer: ``forward(x (T, ...)) -> spikes``, ``backward(ds) -> dx``. The membrane starts at
+    zero on every forward (SmoothSpike resets state per pass); use ``lif_forward`` to carry it."""
+
+    def __init__(self, thr=1.0, cfg: LIFConfig | None = None, backend: str = "numba", **cfg_kwargs):
+        self.thr = thr
+        self.cfg = cfg if cfg is not None else LIFConfig(**cfg_kwargs)
+        self.backend = backend
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        s, _, cache = lif_forward(x, None, self.thr, self.cfg, backend=self.backend)
+        self._save(cache)
+        return s
+
+    def backward(self, ds: np.ndarray) -> np.ndarray:
+        dx, _ = lif_backward(ds, None, self._pop(), self.cfg, backend=self.backend)
+        return dx
