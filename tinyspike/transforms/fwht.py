@@ -34,8 +34,8 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fwht_tiles(y, hm, m, p, scale, tile, nchunks):
-    """In place on y (N, m * p). Rows are processed ``tile`` at a time in a transposed buffer
+def _fwht_tiles(x, y, hm, m, p, scale, tile, nchunks):
+    """y = H x row by row for x, y (N, m * p) (y may be x: in place). Rows are processed ``tile`` at a time in a transposed buffer
     buf (n, tile), so every butterfly u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD),
     even for the first stages (h = 1, 2, 4) that are strided within a row. Then hm (m x m) is applied
     across the m segments, and the scale is folded into the write-back."""
@@ -50,7 +50,7 @@ def _fwht_tiles(y, hm, m, p, scale, tile, nchunks):
             for jb in range(0, n, 16):                 # blocked transpose in
                 for r in range(w):
                     for j in range(jb, min(jb + 16, n)):
-                        buf[j, r] = y[r0 + r, j]
+                        buf[j, r] = x[r0 + r, j]
             for a in range(m):                         # butterfly on each length-p segment
                 off = a * p
                 h = 1
@@ -98,13 +98,14 @@ def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
     elif out is not None:
         if out.shape != x.shape or out.dtype != x.dtype or not out.flags.c_contiguous:
             raise ValueError("fwht: out must be C-contiguous with x's shape and dtype")
-        np.copyto(out, x)
         y = out
     else:
-        y = np.array(x, order="C", copy=True)
+        y = np.empty(x.shape, x.dtype)
+    x = np.ascontiguousarray(x)
     hm = (_base(m).T if transpose else _base(m)).astype(x.dtype)
     rows = y.reshape(-1, n)
     if rows.shape[0]:
         tile = min(32, rows.shape[0])
-        _fwht_tiles(rows, hm, m, p, x.dtype.type(1.0 / np.sqrt(n)), tile, numba.get_num_threads())
+        _fwht_tiles(x.reshape(-1, n), rows, hm, m, p, x.dtype.type(1.0 / np.sqrt(n)), tile,
+                    numba.get_num_threads())
     return y
