@@ -54,15 +54,27 @@ def _fwht_tiles(x, y, hm, m, p, scale, tile, nchunks):
             for a in range(m):                         # butterfly on each length-p segment
                 off = a * p
                 h = 1
-                while h < p:
-                    for i in range(off, off + p, 2 * h):
+                while 4 * h <= p:                      # radix 4: stages h and 2h in one pass
+                    for i in range(off, off + p, 4 * h):
                         for j in range(i, i + h):
                             for r in range(tile):
-                                u = buf[j, r]
-                                v = buf[j + h, r]
-                                buf[j, r] = u + v
-                                buf[j + h, r] = u - v
-                    h *= 2
+                                a0 = buf[j, r]
+                                a1 = buf[j + h, r]
+                                a2 = buf[j + 2 * h, r]
+                                a3 = buf[j + 3 * h, r]
+                                b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
+                                buf[j, r] = b0 + b2
+                                buf[j + h, r] = b1 + b3
+                                buf[j + 2 * h, r] = b0 - b2
+                                buf[j + 3 * h, r] = b1 - b3
+                    h *= 4
+                if h < p:                              # odd number of stages: one radix-2 pass
+                    for j in range(off, off + h):
+                        for r in range(tile):
+                            u = buf[j, r]
+                            v = buf[j + h, r]
+                            buf[j, r] = u + v
+                            buf[j + h, r] = u - v
             if m > 1:                                  # base factor: X <- H_m X across segments
                 for b in range(p):
                     for a in range(m):
