@@ -18,10 +18,9 @@ def _random_orthogonal(rng, n):
 
 def _well_conditioned(rng, shape):
     """Matrices U diag(sigma) V^T with sigma in [0.5, 1.5] (condition number <= 3)."""
-    *lead, n = shape[:-1]
     n = shape[-1]
-    mats = [ _random_orthogonal(rng, n) * rng.uniform(0.5, 1.5, n) @ _random_orthogonal(rng, n)
-             for _ in range(int(np.prod(shape[:-2], dtype=int)))]
+    mats = [_random_orthogonal(rng, n) * rng.uniform(0.5, 1.5, n) @ _random_orthogonal(rng, n)
+            for _ in range(int(np.prod(shape[:-2], dtype=int)))]
     return np.stack(mats).reshape(shape)
 
 
@@ -122,3 +121,22 @@ def test_orthogonal_transform_errors():
     t = OrthogonalTransform(8, mode="learnable")
     with pytest.raises(RuntimeError, match="without a matching forward"):
         t.backward(np.ones((8, 8), np.float32))
+
+
+def _paper_eq44_step_backward(gy, y, a, b, c):
+    """SmoothSpike Eq. 44 as printed (Y' = aY + bY B + cY B^2, B = Y^T Y)."""
+    bm = y.T @ y
+    sym = gy.T @ y + y.T @ gy
+    return a * gy + b * (gy @ bm + y @ sym) + c * (gy @ bm @ bm + 2 * y @ bm @ sym)
+
+
+def test_paper_eq_44_is_wrong_for_generic_matrices_but_right_at_orthogonal_start():
+    from tinyspike.transforms.newton_schulz import QUINTIC, ns_step_backward
+    rng = np.random.default_rng(0)
+    gy = rng.standard_normal((8, 8))
+    generic = rng.standard_normal((8, 8)) * 0.3
+    assert not np.allclose(_paper_eq44_step_backward(gy, generic, *QUINTIC),
+                           ns_step_backward(gy, generic, *QUINTIC), atol=1e-6)
+    scaled_orthogonal = 0.4 * randomized_hadamard(8, 1)          # B = 0.16 I commutes with everything
+    np.testing.assert_allclose(_paper_eq44_step_backward(gy, scaled_orthogonal, *QUINTIC),
+                               ns_step_backward(gy, scaled_orthogonal, *QUINTIC), atol=1e-12)
