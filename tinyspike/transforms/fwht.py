@@ -2,7 +2,8 @@
 
 Layout (same kron order as ``hadamard_matrix``): index i = a * p + b with a < m, b < p = 2^k, so
 ``H_bar x = (H_m X H_p^T) / sqrt(n)`` with X = x.reshape(m, p): a butterfly on every length-p row
-(H_p is symmetric), then a small dense m x m multiply across rows. Cost O(n (log p + m)) instead of O(n^2).
+(H_p is symmetric), then a small dense m x m multiply across rows.
+Cost O(n (log p + m)) per vector instead of O(n^2).
 ``fwht_numpy`` is the specification; ``fwht`` is the numba kernel tested against it.
 Backward: dx = H_bar^T dy = ``fwht(dy, transpose=True)`` (H_p symmetric, H_m is not).
 """
@@ -35,8 +36,9 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def _fwht_tiles(x, y, hm, m, p, scale, tile, nchunks):
-    """y = H x row by row for x, y (N, m * p) (y may be x: in place). Rows are processed ``tile`` at a time in a transposed buffer
-    buf (n, tile), so every butterfly u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD),
+    """y = H_bar x row by row for x, y (N, m * p); y may be x (in place).
+
+    Rows are processed ``tile`` at a time in a transposed buffer buf (n, tile), so every butterfly u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD),
     even for the first stages (h = 1, 2, 4) that are strided within a row. Then hm (m x m) is applied
     across the m segments, and the scale is folded into the write-back."""
     nrows, n = y.shape
