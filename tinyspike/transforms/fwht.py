@@ -38,9 +38,11 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 def _fwht_tiles(x, y, hm, m, p, scale, tile, nchunks):
     """y = H_bar x row by row for x, y (N, m * p); y may be x (in place).
 
-    Rows are processed ``tile`` at a time in a transposed buffer buf (n, tile), so every butterfly
-    u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD), even for the first stages (h = 1, 2, 4) that are strided within a row. Then hm (m x m) is applied
-    across the m segments, and the scale is folded into the write-back."""
+    Rows are processed ``tile`` at a time in a transposed buffer buf (n, tile), so every
+    butterfly u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD), even for the first
+    stages (h = 1, 2, 4) that are strided within a row. Then hm (m x m) is applied across the m
+    segments, and the scale is folded into the write-back.
+    """
     nrows, n = y.shape
     ntiles = (nrows + tile - 1) // tile
     for ch in prange(nchunks):                         # one buffer per thread-chunk, reused
