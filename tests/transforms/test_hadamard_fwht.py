@@ -1,0 +1,85 @@
+"""Hadamard matrices and the FWHT: orthogonality, norms, involution, numba == NumPy, sizes."""
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+from tinyspike.testing.strategies import leading_shapes, seeds
+from tinyspike.transforms import factor, fwht, fwht_numpy, hadamard_matrix, paley
+
+SMALL_SIZES = [1, 2, 4, 8, 12, 16, 20, 24, 40, 44, 48, 64, 80, 88, 96]
+sizes = st.sampled_from(SMALL_SIZES)
+
+
+@pytest.mark.parametrize("n", SMALL_SIZES + [768])
+def test_hadamard_matrix_is_orthonormal_HtH_eq_I(n):
+    h = hadamard_matrix(n)
+    np.testing.assert_allclose(h.T @ h, np.eye(n), atol=1e-12)
+    np.testing.assert_array_equal(np.abs(h * np.sqrt(n)).round(12), 1.0)   # entries +-1/sqrt(n)
+
+
+@pytest.mark.parametrize("order", [12, 20, 44])
+def test_paley_I_construction_gives_hadamard_matrix(order):
+    h = paley(order)
+    np.testing.assert_array_equal(h @ h.T, order * np.eye(order))
+
+
+@pytest.mark.parametrize("n", [0, 3, 28, 36, 52, 100, 768 + 12])
+def test_unsupported_order_error_names_supported_forms(n):
+    with pytest.raises(ValueError, match=r"m \* 2\^k"):
+        hadamard_matrix(n)
+
+
+def test_factor_uses_base_times_power_of_two():
+    assert factor(768) == (12, 64) and factor(40) == (20, 2) and factor(1024) == (1, 1024)
+
+
+@given(n=sizes, lead=leading_shapes(), seed=seeds())
+def test_fwht_equals_dense_hadamard_product(n, lead, seed):
+    x = np.random.default_rng(seed).standard_normal(lead + (n,))
+    h = hadamard_matrix(n)
+    np.testing.assert_allclose(fwht(x), x @ h.T, atol=1e-12)
+    np.testing.assert_allclose(fwht(x, transpose=True), x @ h, atol=1e-12)
+    np.testing.assert_allclose(fwht_numpy(x), x @ h.T, atol=1e-12)
+
+
+@given(n=sizes, seed=seeds())
+def test_fwht_preserves_norms(n, seed):
+    x = np.random.default_rng(seed).standard_normal((3, n))
+    np.testing.assert_allclose(np.linalg.norm(fwht(x), axis=-1), np.linalg.norm(x, axis=-1), rtol=1e-12)
+
+
+@given(n=sizes, seed=seeds())
+def test_fwht_twice_is_identity(n, seed):
+    """H^T (H x) = x for every base; H (H x) = x for Sylvester sizes (H symmetric)."""
+    x = np.random.default_rng(seed).standard_normal((2, n))
+    np.testing.assert_allclose(fwht(fwht(x), transpose=True), x, atol=1e-12)
+    if factor(n)[0] == 1:
+        np.testing.assert_allclose(fwht(fwht(x)), x, atol=1e-12)
+
+
+@pytest.mark.kernel
+@given(n=sizes, lead=leading_shapes(), seed=seeds(), transpose=st.booleans(),
+       dtype=st.sampled_from([np.float32, np.float64]))
+def test_fwht_numba_kernel_equals_numpy_specification(n, lead, seed, transpose, dtype):
+    x = np.random.default_rng(seed).standard_normal(lead + (n,)).astype(dtype)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    y = fwht(x, transpose=transpose)
+    assert y.dtype == dtype
+    np.testing.assert_allclose(y, fwht_numpy(x, transpose=transpose), atol=tol)
+
+
+@pytest.mark.kernel
+def test_fwht_in_place_and_out_agree():
+    x = np.random.default_rng(0).standard_normal((5, 24)).astype(np.float32)
+    expect = fwht(x)
+    out = np.empty_like(x)
+    assert fwht(x, out=out) is out
+    np.testing.assert_array_equal(out, expect)
+    x2 = x.copy()
+    assert fwht(x2, inplace=True) is x2
+    np.testing.assert_array_equal(x2, expect)
+
+
+def test_fwht_rejects_integer_input():
+    with pytest.raises(TypeError, match="float32 or float64"):
+        fwht(np.ones(8, dtype=np.int64))
