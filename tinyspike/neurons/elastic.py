@@ -113,6 +113,9 @@ class ElasticBiSpike(Layer):
         self.cfg = cfg if cfg is not None else ElasticConfig(**cfg_kwargs)
         self.learnable = learnable
         self.alpha: Parameter | np.ndarray | None = None
+        self.spiking = True                           # False: s = alpha clip(u/alpha, -1, 1) (the STE's primitive)
+        self.frozen_reset: np.ndarray | None = None   # spikes of a base run, held fixed in the recurrence
+        self.last_spikes: np.ndarray | None = None
 
     def alpha_value(self) -> np.ndarray | None:
         return self.alpha.value if isinstance(self.alpha, Parameter) else self.alpha
@@ -122,7 +125,8 @@ class ElasticBiSpike(Layer):
         if alpha is not None and alpha.shape != (x.shape[0],):
             raise ValueError(f"ElasticBiSpike: alpha was initialised for T={alpha.shape[0]} steps, "
                              f"input has T={x.shape[0]}")
-        s, alpha, cache = elastic_forward(x, alpha, self.cfg)
+        s, alpha, cache = elastic_forward(x, alpha, self.cfg, spiking=self.spiking, reset_spikes=self.frozen_reset)
+        self.last_spikes = s
         if self.alpha is None:
             self.alpha = Parameter(alpha, decay=False) if self.learnable else alpha
         self._save(cache)

@@ -270,15 +270,25 @@ def _check_lif_inputs(x, v0, thr):
 
 class LIF(Layer):
     """LIF layer: ``forward(x (T, ...)) -> spikes``, ``backward(ds) -> dx``. The membrane starts at
-    zero on every forward (SmoothSpike resets state per pass); use ``lif_forward`` to carry it."""
+    zero on every forward (SmoothSpike resets state per pass); use ``lif_forward`` to carry it.
+
+    For whole-model gradient checks, ``spiking = False`` replaces the step by the surrogate's smooth
+    primitive and ``frozen_reset`` (the spikes of a base run, ``last_spikes``) holds the reset fixed,
+    as ``detach_reset`` does in the backward (see ``tinyspike.testing.surrogate_mode``).
+    """
 
     def __init__(self, thr=1.0, cfg: LIFConfig | None = None, backend: str = "numba", **cfg_kwargs):
         self.thr = thr
         self.cfg = cfg if cfg is not None else LIFConfig(**cfg_kwargs)
         self.backend = backend
+        self.spiking = True
+        self.frozen_reset: np.ndarray | None = None
+        self.last_spikes: np.ndarray | None = None
 
     def forward(self, x: np.ndarray) -> np.ndarray:
-        s, _, cache = lif_forward(x, None, self.thr, self.cfg, backend=self.backend)
+        s, _, cache = lif_forward(x, None, self.thr, self.cfg, spiking=self.spiking, reset_spikes=self.frozen_reset,
+                                  backend=self.backend)
+        self.last_spikes = s
         self._save(cache)
         return s
 

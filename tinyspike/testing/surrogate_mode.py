@@ -1,0 +1,37 @@
+"""Whole-model gradient checks: run every spiking neuron in its smooth surrogate mode.
+
+In surrogate mode each neuron's step is replaced by the smooth primitive whose derivative the
+backward uses, so central differences of the whole model are meaningful. What the forward detaches
+(the reset spikes under detach_reset, the spikes in SpikeLM's recurrence) is frozen at the values of
+one base run, and SpikeLM's alpha is set by that base run and then fixed, as in training.
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Callable, Iterator
+
+from ..layers.base import Layer
+
+
+def spiking_neurons(model: Layer) -> Iterator[Layer]:
+    """Every layer in ``model`` with a ``spiking`` switch (LIF, ElasticBiSpike), depth first."""
+    if hasattr(model, "spiking") and hasattr(model, "frozen_reset"):
+        yield model
+    for _, child in model.children():
+        yield from spiking_neurons(child)
+
+
+@contextlib.contextmanager
+def surrogate_mode(model: Layer, base_forward: Callable[[], object]):
+    """Within the block, neurons are smooth and their detached reset spikes frozen at ``base_forward``'s."""
+    neurons = list(spiking_neurons(model))
+    for n in neurons:
+        n.spiking, n.frozen_reset = False, None
+    try:
+        base_forward()
+        for n in neurons:
+            n.frozen_reset = n.last_spikes.copy()
+        yield neurons
+    finally:
+        for n in neurons:
+            n.spiking, n.frozen_reset = True, None
