@@ -21,22 +21,14 @@ import numpy as np  # noqa: E402
 from tinyspike.transforms import (fwht, hadamard_matrix, msign, newton_schulz,  # noqa: E402
                                   orthogonality_error, randomized_hadamard)
 
+from _timing import median_seconds  # noqa: E402  (benchmarks/_timing.py)
+
 try:  # optional third-party baseline
     import fht_cpu  # type: ignore  # noqa: F401
 except ImportError:
     fht_cpu = None
 
 ROWS = 16384
-
-
-def median_time(fn, repeats):
-    fn()                                            # warm-up (JIT compile, page faults), not timed
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
 
 
 def main():
@@ -52,10 +44,10 @@ def main():
         buf = np.empty_like(x)
         np.copyto(buf, x)                           # touch the buffer once
         h = hadamard_matrix(n, np.float32)
-        t_fwht = median_time(lambda: fwht(x, out=buf), 7)             # out of place, x -> buf
-        t_inplace = median_time(lambda: fwht(buf, inplace=True), 7)  # orthonormal: values stay bounded
-        t_dense = median_time(lambda: x @ h.T, 3 if n >= 4096 else 5)
-        t_copy = median_time(lambda: np.copyto(buf, x), 7)
+        t_fwht = median_seconds(lambda: fwht(x, out=buf), 7)             # out of place, x -> buf
+        t_inplace = median_seconds(lambda: fwht(buf, inplace=True), 7)  # orthonormal: values stay bounded
+        t_dense = median_seconds(lambda: x @ h.T, 3 if n >= 4096 else 5)
+        t_copy = median_seconds(lambda: np.copyto(buf, x), 7)
         results[n] = (t_fwht, t_dense, t_copy)
         print(f"{n:>6} {t_fwht:9.4f} {t_inplace:14.4f} {t_dense:9.4f} {t_copy:9.4f} {t_dense / t_fwht:11.1f} "
               f"{t_fwht / t_copy:10.1f}")
@@ -68,7 +60,7 @@ def main():
         rows.append((f"{scheme} ({steps} steps{', +4 cubic' if '+' in scheme else ''})",
                      lambda s=scheme, k=steps: newton_schulz(g, s, k)[0]))
     for name, fn in rows:
-        t = median_time(fn, 3)
+        t = median_seconds(fn, 3)
         print(f"{name:>32} {t:9.4f} s   orth. error {float(orthogonality_error(fn().astype(np.float64))):.2e}")
 
     t_fwht, t_dense, t_copy = results[1024]

@@ -17,15 +17,7 @@ import numpy as np
 
 from tinyspike.neurons.lif import LIFConfig, lif_backward, lif_forward
 
-
-def median_seconds(fn, repeats):
-    fn()                                                     # warm-up: JIT compile, page faults
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+from _timing import median_seconds  # benchmarks/_timing.py
 
 
 def main():
