@@ -1,7 +1,7 @@
 """GLUE metrics against scipy and hand-computed values."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -26,7 +26,6 @@ def test_correlations_match_scipy(seed, n, ties):
     rng = np.random.default_rng(seed)
     x = rng.integers(0, 4, n).astype(float) if ties else rng.standard_normal(n)
     y = x + rng.standard_normal(n)
-    if np.ptp(x) == 0:
-        return
+    assume(np.ptp(x) > 0)              # a constant prediction has no correlation to compare
     assert pearson(x, y) == pytest.approx(stats.pearsonr(x, y)[0], abs=1e-10)
     assert spearman(x, y) == pytest.approx(stats.spearmanr(x, y)[0], abs=1e-10)
