@@ -1,0 +1,66 @@
+"""Spiking SiLU in the symmetric form: SiLU(x) = x sigma(x), sigma from e^{-|x|} only.
+
+sigma(|x|) = 1 / (1 + e^{-|x|}) and sigma(-|x|) = e^{-|x|} / (1 + e^{-|x|}): one exponential of a
+non-positive argument and one division group, E / (1 + E) or 1 / (1 + E). The exponential never sees a
+positive argument, so nothing is clipped where sigma is far from 0 or 1. The naive form
+x / (1 + e^{-x}) with e^{-x} clipped to [e^{-L}, e^{L}] (symmetric=False, exp="pwl") leaves
+sigma(x) = 1 / (1 + e^{-L}) for x > L: an error x e^{-L} / (1 + e^{-L}) ~ 3.3e-2 just past x = L = 5.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .boundary import IFBoundary, float_out
+from .division import divide
+from .exponential import LOG2E, Base2Exp, build_pwl_table, exp_pwl
+from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
+
+
+class SpikingSiLU:
+    """SiLU(x) on the spiking path; knobs T, levels, x_range, K, L, exp, symmetric, n, exp_bits, out_bits."""
+
+    def __init__(self, *, T: int = 16, levels: int = 2**16, x_range: float = 64.0, K: int = 64,
+                 L: float = 5.0, exp: str = "base2", symmetric: bool = True, n: int = 30,
+                 exp_bits: int = 30, out_bits: int = 24):
+        self.boundary = IFBoundary(T, levels, x_range)
+        F = self.boundary.frac_bits
+        if exp not in ("base2", "pwl"):
+            raise ValueError(f"SpikingSiLU: exp must be 'base2' or 'pwl', got {exp!r}")
+        if not symmetric and exp != "pwl":
+            raise ValueError("SpikingSiLU: symmetric=False (the naive clipped form) exists only with exp='pwl'")
+        self._L_q = int(to_fixed(L, F))
+        if exp == "base2":
+            self._exp = Base2Exp(K, F, exp_bits)
+        elif symmetric:   # e^{-a} = e^{(L - a) - L}: the constant e^{-L} folded into the table
+            self._table = build_pwl_table(lambda t: np.exp(t - L), -L, L, K, F, exp_bits)
+        else:             # e^{-x} on [-L, L] clipped at both ends, values up to e^L
+            self._table = build_pwl_table(np.exp, -L, L, K, F, exp_bits - int(np.ceil(L * LOG2E)))
+        check_headroom(exp_bits + 1 + n, "SpikingSiLU", "lower n or exp_bits")
+        check_headroom(np.log2(x_range) + F + n + 1, "SpikingSiLU", "lower n or the encoder resolution")
+        self.one = SPIKE_INT(1) << exp_bits
+        self.F, self.n, self.out_bits = F, n, out_bits
+        self.T, self.levels, self.x_range, self.K, self.L, self.exp, self.symmetric = (
+            T, levels, x_range, K, L, exp, symmetric)
+
+    def __repr__(self):
+        return (f"SpikingSiLU(T={self.T}, levels={self.levels}, x_range={self.x_range}, K={self.K}, "
+                f"L={self.L}, exp={self.exp!r}, symmetric={self.symmetric}, n={self.n})")
+
+    def sigmoid_counts(self, q) -> np.ndarray:
+        """sigma(x) as a division-group count (n bits) for input counts q."""
+        if self.symmetric:
+            a = np.abs(q)
+            if self.exp == "base2":
+                E = self._exp(-a)                                           # e^{-|x|}
+            else:
+                E = exp_pwl(self._L_q - a, self._table)                     # e^{-|x|}; 0 past 2L
+            return divide(np.where(q >= 0, self.one, E), self.one + E, self.n)
+        E = exp_pwl(-q, self._table, below="clip")                          # naive: e^{-x} clipped
+        one = SPIKE_INT(1) << self._table.out_bits
+        return divide(np.full_like(E, one), one + E, self.n)
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        q = self.boundary.encode(x)
+        y = rshift_round(q * self.sigmoid_counts(q), self.F + self.n - self.out_bits)
+        return float_out(from_fixed(y, self.out_bits), x)

@@ -1,0 +1,48 @@
+"""Spiking softmax: p_j = floor(E_j 2^n / sum_k E_k), E_j = exp(x_j - max x) from the exponential primitive.
+
+exp="base2" (default): E = 2^{(x - max) log2 e} (integer part by shift, fraction by a K-segment table),
+exact in range: no clipping, tiny terms underflow to 0. exp="pwl": the paper's form, E = exp(x - max + L)
+from the K-segment chord table on [-L, L]; terms more than 2L below the maximum give 0.
+The row sum is an integer sum of counts; each p_j is the count of a division group (2^-n resolution).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .boundary import IFBoundary, float_out
+from .division import divide
+from .exponential import LOG2E, Base2Exp, exp_pwl, exp_table
+from .fixedpoint import check_headroom, from_fixed, to_fixed
+
+
+class SpikingSoftmax:
+    """softmax(x, axis) on the spiking path; knobs T, levels, x_range (encoder), K, L, exp, n, exp_bits."""
+
+    def __init__(self, *, T: int = 16, levels: int = 2**17, x_range: float = 128.0, K: int = 64,
+                 L: float = 5.0, exp: str = "base2", n: int = 30, exp_bits: int = 30):
+        self.boundary = IFBoundary(T, levels, x_range)
+        F = self.boundary.frac_bits
+        if exp == "base2":
+            self._exp = Base2Exp(K, F, exp_bits)
+            top = exp_bits + 1
+        elif exp == "pwl":
+            self._table = exp_table(L, K, F, exp_bits - int(np.ceil(L * LOG2E)))
+            self._L_q = int(to_fixed(L, F))
+            top = exp_bits + 1
+        else:
+            raise ValueError(f"SpikingSoftmax: exp must be 'base2' or 'pwl', got {exp!r}")
+        check_headroom(top + n, "SpikingSoftmax", "lower n or exp_bits (n + exp_bits <= 61)")
+        self.T, self.levels, self.x_range, self.K, self.L, self.exp, self.n = T, levels, x_range, K, L, exp, n
+
+    def __repr__(self):
+        return (f"SpikingSoftmax(T={self.T}, levels={self.levels}, x_range={self.x_range}, K={self.K}, "
+                f"L={self.L}, exp={self.exp!r}, n={self.n})")
+
+    def __call__(self, x, axis: int = -1) -> np.ndarray:
+        x = np.asarray(x)
+        q = np.moveaxis(self.boundary.encode(x), axis, -1)                   # (..., S) counts
+        z = q - q.max(-1, keepdims=True)                                    # <= 0 (winner-take-all max)
+        E = self._exp(z) if self.exp == "base2" else exp_pwl(z + self._L_q, self._table)
+        S = E.sum(-1, keepdims=True)                                        # integer row sum
+        p = divide(E, S, self.n)                                            # division group counts
+        return float_out(np.moveaxis(from_fixed(p, self.n), -1, axis), x)
