@@ -43,8 +43,31 @@ class IFBoundary:
         current = to_fixed(x, self.frac_bits + ADC_GUARD_BITS, bound=self.x_range)
         return if_encode(current, theta=self.T << ADC_GUARD_BITS, T=self.T, levels=self.levels)
 
+    def kernel_params(self) -> np.ndarray:
+        """(scale, lim, theta, T, cap) for the numba kernels' copy of `encode`."""
+        g = self.frac_bits + ADC_GUARD_BITS
+        return np.array([2.0 ** g, self.x_range * 2.0 ** g, self.T << ADC_GUARD_BITS, self.T,
+                         self.T * self.levels], dtype=np.float64)
+
     def decode(self, q) -> np.ndarray:
         return from_fixed(q, self.frac_bits)
+
+
+def check_backend(backend: str, where: str) -> None:
+    if backend not in ("numba", "numpy"):
+        raise ValueError(f"{where}: backend must be 'numba' (fused kernel) or 'numpy' (the specification), "
+                         f"got {backend!r}")
+
+
+def check_finite_or_inf(x, where: str) -> None:
+    if np.isnan(x).any():
+        raise ValueError(f"{where}: input holds {int(np.isnan(x).sum())} NaN value(s); the spiking operators "
+                         "need finite inputs (+-inf saturate at +-x_range)")
+
+
+def table_params(table) -> np.ndarray:
+    """(lo, w, K, in_bits) of a PWLTable for the kernels."""
+    return np.array([table.lo_q, table.width_q, table.K, table.in_bits], dtype=np.int64)
 
 
 def float_out(y: np.ndarray, like: np.ndarray) -> np.ndarray:

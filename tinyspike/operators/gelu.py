@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import erfc
 
-from .boundary import IFBoundary, float_out
+from . import kernels
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
 from .pwl import build_pwl_table, pwl_evaluate
 
@@ -31,12 +32,14 @@ class SpikingGELU:
     """GELU(x) = x Phi(x) on the spiking path; knobs T, levels, x_range, K, L, phi_bits, out_bits."""
 
     def __init__(self, *, T: int = 16, levels: int = 2**16, x_range: float = 64.0, K: int = 256,
-                 L: float = 8.0, phi_bits: int = 30, out_bits: int = 24):
+                 L: float = 8.0, phi_bits: int = 30, out_bits: int = 24, backend: str = "numba"):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         self._table = build_pwl_table(gaussian_tail, 0.0, L, K, F, phi_bits)
         self._L_q = self._table.hi_q
         check_headroom(np.log2(x_range) + F + phi_bits + 1, "SpikingGELU", "lower phi_bits")
+        check_backend(backend, "SpikingGELU")
+        self.backend = backend
         self.one = SPIKE_INT(1) << phi_bits
         self.F, self.phi_bits, self.out_bits = F, phi_bits, out_bits
         self.T, self.levels, self.x_range, self.K, self.L = T, levels, x_range, K, L
@@ -52,6 +55,19 @@ class SpikingGELU:
         return np.where(q >= 0, self.one - tail, tail)
 
     def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        check_finite_or_inf(x, "SpikingGELU")
+        if self.backend == "numba":                                   # fused kernel
+            out = np.empty(x.shape, np.float64)
+            t = self._table
+            kernels.gelu_kernel(np.ascontiguousarray(x).reshape(-1), self.boundary.kernel_params(),
+                                table_params(t), t.start, t.slope, self.one,
+                                self.F + self.phi_bits - self.out_bits, self.out_bits, out.reshape(-1))
+            return float_out(out, x)
+        return self.forward_numpy(x)
+
+    def forward_numpy(self, x) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation."""
         x = np.asarray(x)
         q = self.boundary.encode(x)
         y = rshift_round(q * self.phi_counts(q), self.F + self.phi_bits - self.out_bits)

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .boundary import IFBoundary, float_out
+from . import kernels
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
 from .cordic import cordic_gain, l2_norm_tree, tree_depth
 from .division import divide_signed
 from .fixedpoint import SPIKE_INT, bit_length, check_headroom, from_fixed, rshift_round, to_fixed
@@ -32,70 +33,89 @@ def normalise_rows(v) -> np.ndarray:
 class _CordicNorm:
     """Shared knobs and integer path of the two norms."""
 
-    def __init__(self, T, levels, x_range, iterations, n, gamma_bits, out_bits):
+    center = False
+
+    def __init__(self, T, levels, x_range, iterations, n, gamma_bits, out_bits, backend):
         self.boundary = IFBoundary(T, levels, x_range)
         if iterations < 1:
             raise ValueError(f"{type(self).__name__}: iterations must be >= 1, got {iterations}")
         check_headroom(ROW_BITS + n, type(self).__name__, "lower n (n <= 32)")
+        check_backend(backend, type(self).__name__)
         self.T, self.levels, self.x_range, self.iterations, self.n = T, levels, x_range, iterations, n
-        self.gamma_bits, self.out_bits = gamma_bits, out_bits
+        self.gamma_bits, self.out_bits, self.backend = gamma_bits, out_bits, backend
 
     def __repr__(self):
         return (f"{type(self).__name__}(T={self.T}, levels={self.levels}, x_range={self.x_range}, "
                 f"iterations={self.iterations}, n={self.n})")
 
-    def _check(self, x, gamma, where):
-        x, gamma = np.asarray(x), np.asarray(gamma, dtype=np.float64)
-        if x.ndim < 1 or gamma.shape not in ((x.shape[-1],), ()):
-            raise ValueError(f"{where}: gamma must have shape ({x.shape[-1] if x.ndim else '?'},) to match the "
-                             f"last axis of x {x.shape}, got {gamma.shape}")
-        return x, gamma
-
-    def _normalised(self, c, eps_entry: float, gamma) -> np.ndarray:
-        """u gamma' for rows c (int, (..., d)); eps_entry (float, units of c) is the extra vector entry."""
-        d = c.shape[-1]
+    def _run(self, x, gamma, beta, eps):
+        """Shared entry: check inputs, fold the constants (offline), run kernel or specification."""
+        where = type(self).__name__
+        x = np.asarray(x)
+        if x.ndim < 1 or x.shape[-1] < 1:
+            raise ValueError(f"{where}: x must have a non-empty last axis to normalise, got shape {x.shape}")
+        d = x.shape[-1]
+        for name, p in (("gamma", gamma), ("beta", beta)):
+            if p is not None and np.shape(p) not in ((d,), ()):
+                raise ValueError(f"{where}: {name} must have shape ({d},) to match the last axis of x "
+                                 f"{x.shape}, got {np.shape(p)}")
+        if not eps >= 0:
+            raise ValueError(f"{where}: eps must be >= 0, got {eps}")
+        check_finite_or_inf(x, where)
+        gamma = np.broadcast_to(np.asarray(gamma, dtype=np.float64), (d,))
+        beta = np.zeros(d) if beta is None else np.broadcast_to(np.asarray(beta, dtype=np.float64), (d,))
         depth = tree_depth(d + 1)
-        e = np.broadcast_to(to_fixed(eps_entry, 0), c.shape[:-1] + (1,))
-        ext = normalise_rows(np.concatenate([c, e], axis=-1))             # (..., d + 1)
+        # offline: eps as one more vector entry, the gain G^depth sqrt(d) folded into gamma'
+        units = 2.0 ** (self.boundary.frac_bits + EPS_GUARD_BITS)
+        eps_q = int(to_fixed(np.sqrt((float(d) ** 3 if self.center else float(d)) * eps) * units, 0))
+        check_headroom(self.n + np.log2(np.sqrt(d) * max(float(np.abs(gamma).max()), 1e-300)) + self.gamma_bits
+                       + 1, where, "|gamma| is too large; lower gamma_bits")
+        g_q = to_fixed(gamma * cordic_gain(self.iterations) ** depth * np.sqrt(d), self.gamma_bits)
+        b_q = to_fixed(beta, self.out_bits)
+        shift = self.n + self.gamma_bits - self.out_bits
+        if self.backend == "numba":
+            xr = np.ascontiguousarray(x).reshape(-1, d)
+            out = np.empty(xr.shape, np.float64)
+            kernels.norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q,
+                                1 << depth, self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
+            return float_out(out.reshape(x.shape), x)
+        return float_out(from_fixed(self.forward_numpy(x, eps_q, g_q, b_q, shift), self.out_bits), x)
+
+    def forward_numpy(self, x, eps_q: int, g_q, b_q, shift: int) -> np.ndarray:
+        """The specification (integer in, integer out, out_bits): encode, centre, normalise rows,
+        CORDIC tree norm, division groups, folded gamma', beta."""
+        q = self.boundary.encode(x)                                       # (..., d) counts
+        d = q.shape[-1]
+        if self.center:
+            q = SPIKE_INT(d) * q - q.sum(-1, keepdims=True)               # d (x - mu), exact
+        e = np.full(q.shape[:-1] + (1,), eps_q, dtype=SPIKE_INT)
+        ext = normalise_rows(np.concatenate([q << EPS_GUARD_BITS, e], axis=-1))   # (..., d + 1)
         N = np.maximum(l2_norm_tree(ext, self.iterations), 1)[..., None]  # G^depth ||row||
         u = divide_signed(ext[..., :d], N, self.n)                         # division groups, n bits
-        gain = cordic_gain(self.iterations) ** depth * np.sqrt(d)         # folded into gamma (offline)
-        check_headroom(self.n + np.log2(np.sqrt(d) * max(float(np.abs(gamma).max(initial=0)), 1e-300))
-                       + self.gamma_bits + 1, type(self).__name__, "|gamma| is too large; lower gamma_bits")
-        g_q = to_fixed(gamma * gain, self.gamma_bits)
-        return rshift_round(u * g_q, self.n + self.gamma_bits - self.out_bits)
+        return rshift_round(u * g_q, shift) + b_q
 
 
 class SpikingRMSNorm(_CordicNorm):
     """y = x / sqrt(mean x^2 + eps) gamma on the spiking path (last axis)."""
 
+    center = False
+
     def __init__(self, *, T: int = 16, levels: int = 2**18, x_range: float = 256.0, iterations: int = 16,
-                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24):
-        super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits)
+                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = "numba"):
+        super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits, backend)
 
     def __call__(self, x, gamma, eps: float = 1e-6) -> np.ndarray:
-        x, gamma = self._check(x, gamma, "SpikingRMSNorm")
-        q = self.boundary.encode(x) << EPS_GUARD_BITS
-        d, F = x.shape[-1], self.boundary.frac_bits + EPS_GUARD_BITS
-        y = self._normalised(q, np.sqrt(d * eps) * 2.0 ** F, gamma)
-        return float_out(from_fixed(y, self.out_bits), x)
+        return self._run(x, gamma, None, eps)
 
 
 class SpikingLayerNorm(_CordicNorm):
     """y = (x - mu) / sqrt(var + eps) gamma + beta on the spiking path (last axis)."""
 
+    center = True
+
     def __init__(self, *, T: int = 16, levels: int = 2**18, x_range: float = 256.0, iterations: int = 16,
-                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24):
-        super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits)
+                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = "numba"):
+        super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits, backend)
 
     def __call__(self, x, gamma, beta, eps: float = 1e-12) -> np.ndarray:
-        x, gamma = self._check(x, gamma, "SpikingLayerNorm")
-        beta = np.asarray(beta, dtype=np.float64)
-        if beta.shape not in ((x.shape[-1],), ()):
-            raise ValueError(f"SpikingLayerNorm: beta must have shape ({x.shape[-1]},), got {beta.shape}")
-        q = self.boundary.encode(x)
-        d, F = x.shape[-1], self.boundary.frac_bits + EPS_GUARD_BITS
-        c = (SPIKE_INT(d) * q - q.sum(-1, keepdims=True)) << EPS_GUARD_BITS   # d (x - mu), exact
-        y = self._normalised(c, np.sqrt(float(d) ** 3 * eps) * 2.0 ** F, gamma)
-        y = y + to_fixed(beta, self.out_bits)
-        return float_out(from_fixed(y, self.out_bits), x)
+        return self._run(x, gamma, beta, eps)

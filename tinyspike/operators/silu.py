@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .boundary import IFBoundary, float_out
+from . import kernels
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
 from .exponential import LOG2E, Base2Exp, build_pwl_table, exp_pwl
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
@@ -21,7 +22,7 @@ class SpikingSiLU:
 
     def __init__(self, *, T: int = 16, levels: int = 2**16, x_range: float = 64.0, K: int = 64,
                  L: float = 5.0, exp: str = "base2", symmetric: bool = True, n: int = 30,
-                 exp_bits: int = 30, out_bits: int = 24):
+                 exp_bits: int = 30, out_bits: int = 24, backend: str = "numba"):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         if exp not in ("base2", "pwl"):
@@ -37,6 +38,8 @@ class SpikingSiLU:
             self._table = build_pwl_table(np.exp, -L, L, K, F, exp_bits - int(np.ceil(L * LOG2E)))
         check_headroom(exp_bits + 1 + n, "SpikingSiLU", "lower n or exp_bits")
         check_headroom(np.log2(x_range) + F + n + 1, "SpikingSiLU", "lower n or the encoder resolution")
+        check_backend(backend, "SpikingSiLU")
+        self.backend = backend
         self.one = SPIKE_INT(1) << exp_bits
         self.F, self.n, self.out_bits = F, n, out_bits
         self.T, self.levels, self.x_range, self.K, self.L, self.exp, self.symmetric = (
@@ -60,6 +63,20 @@ class SpikingSiLU:
         return divide(np.full_like(E, one), one + E, self.n)
 
     def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        check_finite_or_inf(x, "SpikingSiLU")
+        if self.backend == "numba" and self.symmetric and self.exp == "base2":   # fused kernel
+            out = np.empty(x.shape, np.float64)
+            e = self._exp
+            kernels.silu_base2_kernel(np.ascontiguousarray(x).reshape(-1), self.boundary.kernel_params(), e.m,
+                                      e.s + e.in_bits - e.frac_bits, table_params(e.table), e.table.start,
+                                      e.table.slope, self.one, self.n, self.F + self.n - self.out_bits,
+                                      self.out_bits, out.reshape(-1))
+            return float_out(out, x)
+        return self.forward_numpy(x)
+
+    def forward_numpy(self, x) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation."""
         x = np.asarray(x)
         q = self.boundary.encode(x)
         y = rshift_round(q * self.sigmoid_counts(q), self.F + self.n - self.out_bits)

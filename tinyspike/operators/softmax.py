@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .boundary import IFBoundary, float_out
+from . import kernels
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
 from .exponential import LOG2E, Base2Exp, exp_pwl, exp_table
 from .fixedpoint import check_headroom, from_fixed, to_fixed
@@ -19,7 +20,8 @@ class SpikingSoftmax:
     """softmax(x, axis) on the spiking path; knobs T, levels, x_range (encoder), K, L, exp, n, exp_bits."""
 
     def __init__(self, *, T: int = 16, levels: int = 2**17, x_range: float = 128.0, K: int = 64,
-                 L: float = 5.0, exp: str = "base2", n: int = 30, exp_bits: int = 30):
+                 L: float = 5.0, exp: str = "base2", n: int = 30, exp_bits: int = 30,
+                 backend: str = "numba"):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         if exp == "base2":
@@ -32,7 +34,9 @@ class SpikingSoftmax:
         else:
             raise ValueError(f"SpikingSoftmax: exp must be 'base2' or 'pwl', got {exp!r}")
         check_headroom(top + n, "SpikingSoftmax", "lower n or exp_bits (n + exp_bits <= 61)")
+        check_backend(backend, "SpikingSoftmax")
         self.T, self.levels, self.x_range, self.K, self.L, self.exp, self.n = T, levels, x_range, K, L, exp, n
+        self.backend = backend
 
     def __repr__(self):
         return (f"SpikingSoftmax(T={self.T}, levels={self.levels}, x_range={self.x_range}, K={self.K}, "
@@ -40,6 +44,19 @@ class SpikingSoftmax:
 
     def __call__(self, x, axis: int = -1) -> np.ndarray:
         x = np.asarray(x)
+        check_finite_or_inf(x, "SpikingSoftmax")
+        if self.backend == "numba" and self.exp == "base2":      # fused kernel, same integer steps
+            xr = np.ascontiguousarray(np.moveaxis(x, axis, -1))
+            out = np.empty(xr.shape, np.float64)
+            e = self._exp
+            kernels.softmax_base2_kernel(xr.reshape(-1, xr.shape[-1]), self.boundary.kernel_params(), e.m,
+                                         e.s + e.in_bits - e.frac_bits, table_params(e.table), e.table.start,
+                                         e.table.slope, self.n, out.reshape(-1, xr.shape[-1]))
+            return float_out(np.moveaxis(out, -1, axis), x)
+        return self.forward_numpy(x, axis)
+
+    def forward_numpy(self, x, axis: int = -1) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation."""
         q = np.moveaxis(self.boundary.encode(x), axis, -1)                   # (..., S) counts
         z = q - q.max(-1, keepdims=True)                                    # <= 0 (winner-take-all max)
         E = self._exp(z) if self.exp == "base2" else exp_pwl(z + self._L_q, self._table)
