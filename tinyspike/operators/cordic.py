@@ -45,7 +45,7 @@ def l2_norm_tree(v, iterations: int) -> np.ndarray:
         v = np.concatenate([v, np.zeros(v.shape[:-1] + (width - d,), SPIKE_INT)], axis=-1)
     while v.shape[-1] > 1:
         v = cordic_vectoring(v[..., 0::2], v[..., 1::2], iterations)   # (..., width / 2)
-    return v[..., 0]
+    return np.abs(v[..., 0])                           # (a single entry never met a CORDIC unit)
 
 
 def cordic_angle_bound(iterations: int, depth: int) -> float:
