@@ -71,6 +71,13 @@ class Base2Exp:
         self.m, self.s = constant_multiplier(LOG2E, 30)
         self.in_bits, self.frac_bits = in_bits, frac_bits
 
+    def relative_error_bound(self, a) -> np.ndarray:
+        """|E_hat - e^-a| <= e^-a * this + 2^-(out_bits+1), for a = |x| (float oracle): table chord,
+        rounding of y to frac_bits, the weight m/2^s vs log2 e (times a), table roundings."""
+        dw = abs(self.m / 2.0 ** self.s - LOG2E)
+        return (eps_exp2(self.table.K) + np.log(2.0) * (2.0 ** -(self.frac_bits + 1) + np.abs(a) * dw)
+                + 1.5 * 2.0 ** -self.table.out_bits)
+
     def __call__(self, x_q) -> np.ndarray:
         y = scale_by_constant(x_q, self.m, self.s + self.in_bits - self.frac_bits)   # x log2 e, frac_bits
         return exp2_fixed(y, self.table)

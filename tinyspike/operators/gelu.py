@@ -15,6 +15,7 @@ from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out,
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
 from .pwl import build_pwl_table, pwl_evaluate
 
+GELU_SLOPE_MAX = 1.1290    # max |d/dx x Phi(x)| = Phi(sqrt 2) + sqrt 2 phi(sqrt 2)
 PHI_AT_1 = float(np.exp(-0.5) / np.sqrt(2.0 * np.pi))      # max_t t phi(t) = phi(1)
 
 
@@ -48,6 +49,17 @@ class SpikingGELU:
         return (f"SpikingGELU(T={self.T}, levels={self.levels}, x_range={self.x_range}, K={self.K}, "
                 f"L={self.L}, phi_bits={self.phi_bits})")
 
+    def error_bound(self, x) -> np.ndarray:
+        """Elementwise |y_hat - GELU(x)| bound (float oracle, |x| <= x_range): max|GELU'| delta (input level)
+        + |x| (chord error eps_phi + 1.5 roundings of the table + Q(L) past the table) + output rounding."""
+        x = np.asarray(x, dtype=np.float64)
+        delta = 2.0 ** -self.F
+        a = np.abs(x) + delta
+        L_end = self._L_q * 2.0 ** -self.F
+        table = eps_phi(L_end, self.K) + 1.5 * 2.0 ** -self.phi_bits
+        tail = np.where(a >= L_end - delta, gaussian_tail(L_end - delta), 0.0)
+        return GELU_SLOPE_MAX * delta + a * (table + tail) + 2.0 ** -(self.out_bits + 1)
+
     def phi_counts(self, q) -> np.ndarray:
         """Phi(x) (phi_bits) for input counts q."""
         a = np.abs(q)
@@ -66,9 +78,13 @@ class SpikingGELU:
             return float_out(out, x)
         return self.forward_numpy(x)
 
-    def forward_numpy(self, x) -> np.ndarray:
-        """The specification: every integer step as a NumPy array operation."""
-        x = np.asarray(x)
+    def spike_counts(self, x) -> dict:
+        """The specification's integer path: input counts q, Phi counts (phi_bits), output y (out_bits)."""
         q = self.boundary.encode(x)
-        y = rshift_round(q * self.phi_counts(q), self.F + self.phi_bits - self.out_bits)
-        return float_out(from_fixed(y, self.out_bits), x)
+        phi = self.phi_counts(q)
+        return dict(q=q, phi=phi, y=rshift_round(q * phi, self.F + self.phi_bits - self.out_bits))
+
+    def forward_numpy(self, x) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation, then the read-out."""
+        x = np.asarray(x)
+        return float_out(from_fixed(self.spike_counts(x)["y"], self.out_bits), x)

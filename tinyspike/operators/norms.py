@@ -16,7 +16,7 @@ import numpy as np
 
 from . import kernels
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
-from .cordic import cordic_gain, l2_norm_tree, tree_depth
+from .cordic import cordic_angle_bound, cordic_gain, cordic_truncation_bound, l2_norm_tree, tree_depth
 from .division import divide_signed
 from .fixedpoint import SPIKE_INT, bit_length, check_headroom, from_fixed, rshift_round, to_fixed
 
@@ -48,8 +48,8 @@ class _CordicNorm:
         return (f"{type(self).__name__}(T={self.T}, levels={self.levels}, x_range={self.x_range}, "
                 f"iterations={self.iterations}, n={self.n})")
 
-    def _run(self, x, gamma, beta, eps):
-        """Shared entry: check inputs, fold the constants (offline), run kernel or specification."""
+    def _prepare(self, x, gamma, beta, eps):
+        """Check inputs and fold the constants (offline): eps entry, gamma' = G^depth sqrt(d) gamma, beta."""
         where = type(self).__name__
         x = np.asarray(x)
         if x.ndim < 1 or x.shape[-1] < 1:
@@ -73,17 +73,57 @@ class _CordicNorm:
         g_q = to_fixed(gamma * cordic_gain(self.iterations) ** depth * np.sqrt(d), self.gamma_bits)
         b_q = to_fixed(beta, self.out_bits)
         shift = self.n + self.gamma_bits - self.out_bits
+        return x, eps_q, g_q, b_q, shift, depth
+
+    def _run(self, x, gamma, beta, eps):
+        """Shared entry: prepare, then run the kernel or the specification."""
+        x, eps_q, g_q, b_q, shift, depth = self._prepare(x, gamma, beta, eps)
+        d = x.shape[-1]
         if self.backend == "numba":
             xr = np.ascontiguousarray(x).reshape(-1, d)
             out = np.empty(xr.shape, np.float64)
             kernels.norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q,
                                 1 << depth, self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
             return float_out(out.reshape(x.shape), x)
-        return float_out(from_fixed(self.forward_numpy(x, eps_q, g_q, b_q, shift), self.out_bits), x)
+        return float_out(from_fixed(self._counts(x, eps_q, g_q, b_q, shift)["y"], self.out_bits), x)
 
-    def forward_numpy(self, x, eps_q: int, g_q, b_q, shift: int) -> np.ndarray:
-        """The specification (integer in, integer out, out_bits): encode, centre, normalise rows,
-        CORDIC tree norm, division groups, folded gamma', beta."""
+    def forward_numpy(self, x, gamma, beta=None, eps: float = 1e-12) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation, then the read-out."""
+        x = np.asarray(x)
+        return float_out(from_fixed(self.spike_counts(x, gamma, beta, eps)["y"], self.out_bits), x)
+
+    def spike_counts(self, x, gamma, beta=None, eps: float = 1e-12) -> dict:
+        """The specification's integer path: each stage's counts (int64); 'y' holds y 2^out_bits."""
+        return self._counts(*self._prepare(x, gamma, beta, eps)[:5])
+
+    def error_bound(self, x, gamma, eps: float) -> np.ndarray:
+        """Elementwise |y_hat - y| bound (float oracle, |x| <= x_range). With z the exact normalised value and
+        s = sqrt(var + eps) (LayerNorm) or sqrt(mean x^2 + eps) (RMSNorm):
+        input levels: (2 + |z|) delta / (s - delta) (LayerNorm; 1 + |z| for RMSNorm);
+        integer path: |z| eps_N / (1 - eps_N) with eps_N = CORDIC angle + truncation (rows carry >= 2^29)
+        + row-shift and eps-entry roundings; the division floor 2^-n G^depth sqrt(d); gamma' rounding;
+        output and beta roundings."""
+        x = np.asarray(x, dtype=np.float64)
+        gamma = np.asarray(gamma, dtype=np.float64)
+        d = x.shape[-1]
+        delta = 2.0 ** -self.boundary.frac_bits
+        xc = x - x.mean(-1, keepdims=True) if self.center else x
+        s = np.sqrt((xc * xc).mean(-1, keepdims=True) + eps)
+        z = xc / s
+        depth, G = tree_depth(d + 1), cordic_gain(self.iterations)
+        inputs = ((2.0 if self.center else 1.0) + np.abs(z)) * delta / np.maximum(s - delta, 1e-300)
+        units = 2.0 ** (self.boundary.frac_bits + EPS_GUARD_BITS) * (d if self.center else 1)
+        row_norm = np.sqrt(d) * np.maximum(s - delta, 1e-300) * units
+        eps_N = (cordic_angle_bound(self.iterations, depth)
+                 + cordic_truncation_bound(d + 1, self.iterations) / (G ** depth * 2.0 ** (ROW_BITS - 1))
+                 + 2.0 ** -(ROW_BITS - 1) + 0.5 / row_norm)
+        integer = np.abs(z) * (eps_N / (1 - eps_N) + 2.0 ** -(ROW_BITS - 1))
+        floor_div = 2.0 ** -self.n * G ** depth * np.sqrt(d)
+        g_round = np.abs(z) * 2.0 ** -(self.gamma_bits + 1) / (G ** depth * np.sqrt(d))
+        return np.abs(gamma) * (inputs + integer + floor_div) + g_round + 2.0 ** -self.out_bits
+
+    def _counts(self, x, eps_q: int, g_q, b_q, shift: int) -> dict:
+        """Encode, centre, normalise rows, CORDIC tree norm, division groups, folded gamma', beta."""
         q = self.boundary.encode(x)                                       # (..., d) counts
         d = q.shape[-1]
         if self.center:
@@ -92,7 +132,7 @@ class _CordicNorm:
         ext = normalise_rows(np.concatenate([q << EPS_GUARD_BITS, e], axis=-1))   # (..., d + 1)
         N = np.maximum(l2_norm_tree(ext, self.iterations), 1)[..., None]  # G^depth ||row||
         u = divide_signed(ext[..., :d], N, self.n)                         # division groups, n bits
-        return rshift_round(u * g_q, shift) + b_q
+        return dict(q=q, ext=ext, N=N, u=u, y=rshift_round(u * g_q, shift) + b_q)
 
 
 class SpikingRMSNorm(_CordicNorm):

@@ -13,8 +13,10 @@ import numpy as np
 from . import kernels
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
-from .exponential import LOG2E, Base2Exp, build_pwl_table, exp_pwl
+from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_exp, exp_pwl
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
+
+SILU_SLOPE_MAX = 1.0999    # max |d/dx x sigma(x)|, at x ~ 2.4
 
 
 class SpikingSiLU:
@@ -49,6 +51,27 @@ class SpikingSiLU:
         return (f"SpikingSiLU(T={self.T}, levels={self.levels}, x_range={self.x_range}, K={self.K}, "
                 f"L={self.L}, exp={self.exp!r}, symmetric={self.symmetric}, n={self.n})")
 
+    def error_bound(self, x) -> np.ndarray:
+        """Elementwise |y_hat - SiLU(x)| bound (float oracle; symmetric form, |x| <= x_range):
+        max|SiLU'| delta (input level) + |x| |sigma_hat - sigma| + output rounding, where
+        |sigma_hat - sigma| <= sigma(1 - sigma) rho (1 + rho) + alpha + 2^-n, rho / alpha the exponential's
+        relative / absolute error, and = e^-|x| past 2L for exp='pwl' (the term is dropped)."""
+        if not self.symmetric:
+            raise ValueError("SpikingSiLU.error_bound: the naive clipped form has no small bound "
+                             "(its error grows like x e^-L past x = L); use symmetric=True")
+        x = np.asarray(x, dtype=np.float64)
+        delta = 2.0 ** -self.F
+        a_hi, a_lo = np.abs(x) + delta, np.maximum(np.abs(x) - delta, 0.0)
+        s = 1.0 / (1.0 + np.exp(-a_lo))
+        if self.exp == "base2":
+            rho, alpha = self._exp.relative_error_bound(a_hi), 2.0 ** -(self._exp.table.out_bits + 1)
+            dsig = s * (1 - s) * rho * (1 + rho) + alpha
+        else:
+            out = self._table.out_bits
+            rho = eps_exp(self.L, self.K) + 1.5 * 2.0 ** -out * np.exp(self.L)
+            dsig = np.where(a_hi > 2 * self.L, np.exp(-a_lo), s * (1 - s) * rho * (1 + rho) + 2.0 ** -(out + 1))
+        return SILU_SLOPE_MAX * delta + a_hi * (dsig + 2.0 ** -self.n) + 2.0 ** -(self.out_bits + 1)
+
     def sigmoid_counts(self, q) -> np.ndarray:
         """sigma(x) as a division-group count (n bits) for input counts q."""
         if self.symmetric:
@@ -75,9 +98,13 @@ class SpikingSiLU:
             return float_out(out, x)
         return self.forward_numpy(x)
 
-    def forward_numpy(self, x) -> np.ndarray:
-        """The specification: every integer step as a NumPy array operation."""
-        x = np.asarray(x)
+    def spike_counts(self, x) -> dict:
+        """The specification's integer path: input counts q, sigma counts (n bits), output y (out_bits)."""
         q = self.boundary.encode(x)
-        y = rshift_round(q * self.sigmoid_counts(q), self.F + self.n - self.out_bits)
-        return float_out(from_fixed(y, self.out_bits), x)
+        sig = self.sigmoid_counts(q)
+        return dict(q=q, sigma=sig, y=rshift_round(q * sig, self.F + self.n - self.out_bits))
+
+    def forward_numpy(self, x) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation, then the read-out."""
+        x = np.asarray(x)
+        return float_out(from_fixed(self.spike_counts(x)["y"], self.out_bits), x)

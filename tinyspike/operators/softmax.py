@@ -12,7 +12,7 @@ import numpy as np
 from . import kernels
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
-from .exponential import LOG2E, Base2Exp, exp_pwl, exp_table
+from .exponential import LOG2E, Base2Exp, eps_exp, exp_pwl, exp_table
 from .fixedpoint import check_headroom, from_fixed, to_fixed
 
 
@@ -55,11 +55,40 @@ class SpikingSoftmax:
             return float_out(np.moveaxis(out, -1, axis), x)
         return self.forward_numpy(x, axis)
 
-    def forward_numpy(self, x, axis: int = -1) -> np.ndarray:
-        """The specification: every integer step as a NumPy array operation."""
+    def error_bound(self, x, axis: int = -1) -> np.ndarray:
+        """Elementwise |p_hat - p| bound (float oracle; for |x| <= x_range). With E_k = e^{x_k - max x}:
+        each E_hat_k = E_k (1 + r_k) + a_k, |r_k| <= rho_k, |a_k| <= alpha_k; input levels move x - max by
+        <= 2 delta; then p_hat lies between (E_j(1-rho_j) - alpha_j)/(S(1+rho_max) + sum alpha) - 2^-n and
+        (E_j(1+rho_j) + alpha_j)/(S(1-rho_max) - sum alpha)."""
+        x = np.moveaxis(np.asarray(x, dtype=np.float64), axis, -1)
+        delta = 2.0 ** -self.boundary.frac_bits
+        z = x - x.max(-1, keepdims=True)
+        E = np.exp(z)
+        quant = np.expm1(2 * delta)
+        if self.exp == "base2":
+            rho = quant + self._exp.relative_error_bound(-z + 2 * delta)
+            alpha = np.full_like(E, 2.0 ** -(self._exp.table.out_bits + 1))
+        else:                                          # terms more than 2L below the max are dropped
+            out = self._table.out_bits
+            dropped = z + self.L < -self.L + 2 * delta
+            rho = np.where(dropped, 0.0, quant + eps_exp(self.L, self.K) + 1.5 * 2.0 ** -out * np.exp(self.L))
+            alpha = np.where(dropped, E * np.exp(2 * delta), 0.5 * 2.0 ** -out * np.exp(-self.L))
+        S, A, rmax = E.sum(-1, keepdims=True), alpha.sum(-1, keepdims=True), rho.max(-1, keepdims=True)
+        p = E / S
+        upper = (E * (1 + rho) + alpha) / (S * (1 - rmax) - A)
+        lower = (E * (1 - rho) - alpha) / (S * (1 + rmax) + A) - 2.0 ** -self.n
+        return np.moveaxis(np.maximum(upper - p, p - lower), -1, axis)
+
+    def spike_counts(self, x, axis: int = -1) -> dict:
+        """The specification's integer path: each stage's counts (int64); 'p' holds p 2^n, axis last."""
         q = np.moveaxis(self.boundary.encode(x), axis, -1)                   # (..., S) counts
         z = q - q.max(-1, keepdims=True)                                    # <= 0 (winner-take-all max)
         E = self._exp(z) if self.exp == "base2" else exp_pwl(z + self._L_q, self._table)
         S = E.sum(-1, keepdims=True)                                        # integer row sum
         p = divide(E, S, self.n)                                            # division group counts
-        return float_out(np.moveaxis(from_fixed(p, self.n), -1, axis), x)
+        return dict(q=q, z=z, E=E, S=S, p=p)
+
+    def forward_numpy(self, x, axis: int = -1) -> np.ndarray:
+        """The specification: every integer step as a NumPy array operation, then the read-out."""
+        x = np.asarray(x)
+        return float_out(np.moveaxis(from_fixed(self.spike_counts(x, axis)["p"], self.n), -1, axis), x)
