@@ -23,6 +23,11 @@ def eps_exp(L: float, K: int) -> float:
     return L * L / (2.0 * K * K) * np.exp(2.0 * L / K)
 
 
+def eps_chord_exp(h: float) -> float:
+    """Relative-error bound of the chord of e^x on a segment of width h: h^2/8 e^h (= eps_exp at h = 2L/K)."""
+    return h * h / 8.0 * np.exp(h)
+
+
 def eps_exp2(K: int) -> float:
     """Relative-error bound of the base-2 fraction table: (ln2/K)^2/8 2^{1/K}."""
     return (np.log(2.0) / K) ** 2 / 8.0 * 2.0 ** (1.0 / K)
@@ -75,7 +80,7 @@ class Base2Exp:
         """|E_hat - e^-a| <= e^-a * this + 2^-(out_bits+1), for a = |x| (float oracle): table chord,
         rounding of y to frac_bits, the weight m/2^s vs log2 e (times a), table roundings."""
         dw = abs(self.m / 2.0 ** self.s - LOG2E)
-        return (eps_exp2(self.table.K) + np.log(2.0) * (2.0 ** -(self.frac_bits + 1) + np.abs(a) * dw)
+        return (eps_chord_exp(self.table.width * np.log(2.0)) + np.log(2.0) * (2.0 ** -(self.frac_bits + 1) + np.abs(a) * dw)
                 + 1.5 * 2.0 ** -self.table.out_bits)
 
     def __call__(self, x_q) -> np.ndarray:

@@ -56,7 +56,7 @@ class SpikingGELU:
         delta = 2.0 ** -self.F
         a = np.abs(x) + delta
         L_end = self._L_q * 2.0 ** -self.F
-        table = eps_phi(L_end, self.K) + 1.5 * 2.0 ** -self.phi_bits
+        table = (self._table.width ** 2 / 8.0 * PHI_AT_1) + 1.5 * 2.0 ** -self.phi_bits
         tail = np.where(a >= L_end - delta, gaussian_tail(L_end - delta), 0.0)
         return GELU_SLOPE_MAX * delta + a * (table + tail) + 2.0 ** -(self.out_bits + 1)
 

@@ -1,7 +1,7 @@
 """Piecewise-linear lookup: a thermometer population picks the segment, a table gives start value and slope.
 
 Offline (floats allowed): the interval [lo, hi] is cut into K equal segments of width w (in input
-units, w = round((hi - lo) 2^in_bits / K)); the table holds the chord of f on each segment: its start
+units, w = ceil((hi - lo) 2^in_bits / K), so the table covers [lo, hi] even on a coarse input grid); the table holds the chord of f on each segment: its start
 value f(x_k) and slope (f(x_{k+1}) - f(x_k)) / w, both as integers. Online (integers only): a
 thermometer population with thresholds x_1 < ... < x_{K-1} counts how many it passes, k; then
 y = start_k + (slope_k (x - x_k)) >> in_bits.
@@ -30,6 +30,11 @@ class PWLTable:
     def hi_q(self) -> int:
         return self.lo_q + self.K * self.width_q
 
+    @property
+    def width(self) -> float:
+        """Segment width h as a value."""
+        return self.width_q * 2.0 ** -self.in_bits
+
     def breakpoints(self) -> np.ndarray:
         """x_0 .. x_K as floats (for oracles and docs)."""
         return (self.lo_q + self.width_q * np.arange(self.K + 1)) * 2.0 ** -self.in_bits
@@ -41,7 +46,7 @@ def build_pwl_table(f: Callable[[np.ndarray], np.ndarray], lo: float, hi: float,
     if K < 1 or not hi > lo:
         raise ValueError(f"build_pwl_table: need K >= 1 and hi > lo, got K={K}, [{lo}, {hi}]")
     lo_q = int(np.rint(lo * 2.0 ** in_bits))
-    width_q = int(np.rint((hi - lo) * 2.0 ** in_bits / K))
+    width_q = int(np.ceil((hi - lo) * 2.0 ** in_bits / K - 1e-9))    # cover [lo, hi] on the input grid
     if width_q < 1:
         raise ValueError(f"build_pwl_table: K={K} segments on [{lo}, {hi}] are narrower than one input "
                          f"level 2^-{in_bits}; use fewer segments or more input bits")

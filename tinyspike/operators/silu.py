@@ -4,7 +4,8 @@ sigma(|x|) = 1 / (1 + e^{-|x|}) and sigma(-|x|) = e^{-|x|} / (1 + e^{-|x|}): one
 non-positive argument and one division group, E / (1 + E) or 1 / (1 + E). The exponential never sees a
 positive argument, so nothing is clipped where sigma is far from 0 or 1. The naive form
 x / (1 + e^{-x}) with e^{-x} clipped to [e^{-L}, e^{L}] (symmetric=False, exp="pwl") leaves
-sigma(x) = 1 / (1 + e^{-L}) for x > L: an error x e^{-L} / (1 + e^{-L}) ~ 3.3e-2 just past x = L = 5.
+sigma(x) = sigma(L) for x > L: an error x (sigma(x) - sigma(L)), 3.3e-2 by x = 6.5 and growing to
+x e^{-L} / (1 + e^{-L}) (0.13 at x = 20) for L = 5.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import numpy as np
 from . import kernels
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
-from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_exp, exp_pwl
+from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_chord_exp, exp_pwl
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
 
 SILU_SLOPE_MAX = 1.0999    # max |d/dx x sigma(x)|, at x ~ 2.4
@@ -68,8 +69,9 @@ class SpikingSiLU:
             dsig = s * (1 - s) * rho * (1 + rho) + alpha
         else:
             out = self._table.out_bits
-            rho = eps_exp(self.L, self.K) + 1.5 * 2.0 ** -out * np.exp(self.L)
-            dsig = np.where(a_hi > 2 * self.L, np.exp(-a_lo), s * (1 - s) * rho * (1 + rho) + 2.0 ** -(out + 1))
+            rho = eps_chord_exp(self._table.width) + 1.5 * 2.0 ** -out * np.exp(self.L)
+            past = a_hi > (self._L_q - self._table.lo_q) * delta              # maybe below the table
+            dsig = np.where(past, np.exp(-a_lo), s * (1 - s) * rho * (1 + rho) + 2.0 ** -(out + 1))
         return SILU_SLOPE_MAX * delta + a_hi * (dsig + 2.0 ** -self.n) + 2.0 ** -(self.out_bits + 1)
 
     def sigmoid_counts(self, q) -> np.ndarray:

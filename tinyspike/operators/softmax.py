@@ -12,7 +12,7 @@ import numpy as np
 from . import kernels
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .division import divide
-from .exponential import LOG2E, Base2Exp, eps_exp, exp_pwl, exp_table
+from .exponential import LOG2E, Base2Exp, eps_chord_exp, exp_pwl, exp_table
 from .fixedpoint import check_headroom, from_fixed, to_fixed
 
 
@@ -70,8 +70,8 @@ class SpikingSoftmax:
             alpha = np.full_like(E, 2.0 ** -(self._exp.table.out_bits + 1))
         else:                                          # terms more than 2L below the max are dropped
             out = self._table.out_bits
-            dropped = z + self.L < -self.L + 2 * delta
-            rho = np.where(dropped, 0.0, quant + eps_exp(self.L, self.K) + 1.5 * 2.0 ** -out * np.exp(self.L))
+            dropped = z + self._L_q * delta < self._table.lo_q * delta + 2 * delta   # maybe below the table
+            rho = np.where(dropped, 0.0, quant + eps_chord_exp(self._table.width) + 1.5 * 2.0 ** -out * np.exp(self.L))
             alpha = np.where(dropped, E * np.exp(2 * delta), 0.5 * 2.0 ** -out * np.exp(-self.L))
         S, A, rmax = E.sum(-1, keepdims=True), alpha.sum(-1, keepdims=True), rho.max(-1, keepdims=True)
         p = E / S
