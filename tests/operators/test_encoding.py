@@ -12,7 +12,7 @@ params = dict(seed=seeds(), theta=st.integers(1, 40), T=st.integers(1, 12), leve
 
 
 def _currents(seed, theta, levels, beyond=1.5):
-    lim = int(beyond * theta * levels) + 1
+    lim = int(beyond * theta * levels)
     return np.random.default_rng(seed).integers(-lim, lim + 1, size=40, dtype=SPIKE_INT)
 
 
@@ -33,7 +33,7 @@ def test_if_count_is_round_of_T_q_over_theta_then_saturates_at_T_levels(seed, th
 
 @given(**params)
 def test_encode_decode_round_trip_within_one_level(seed, theta, T, levels):
-    q = _currents(seed, theta, levels, beyond=1.0)           # inside the range theta * levels
+    q = _currents(seed, theta, levels, beyond=1.0)           # inside the range |q| <= theta * levels
     back = if_decode(if_encode_simulated(q, theta, T, levels), theta, T)
     assert back.dtype == SPIKE_INT
     level = theta / T                                        # one spike is worth theta / T of current
