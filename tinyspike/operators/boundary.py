@@ -70,7 +70,11 @@ def table_params(table) -> np.ndarray:
     return np.array([table.lo_q, table.width_q, table.K, table.in_bits], dtype=np.int64)
 
 
+def out_dtype(like: np.ndarray):
+    """The caller's float dtype (float64 for integer inputs)."""
+    return like.dtype if np.issubdtype(like.dtype, np.floating) else np.dtype(np.float64)
+
+
 def float_out(y: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Return in the caller's float dtype (float64 for integer inputs)."""
-    dtype = like.dtype if np.issubdtype(like.dtype, np.floating) else np.float64
-    return y.astype(dtype, copy=False)
+    """Return in the caller's float dtype (the kernels write it directly; rounding float64 -> float32 once)."""
+    return y.astype(out_dtype(like), copy=False)

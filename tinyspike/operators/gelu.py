@@ -11,7 +11,7 @@ import numpy as np
 from scipy.special import erfc
 
 from . import kernels
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, out_dtype, table_params
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
 from .pwl import build_pwl_table, pwl_evaluate
 
@@ -70,7 +70,7 @@ class SpikingGELU:
         x = np.asarray(x)
         check_finite_or_inf(x, "SpikingGELU")
         if self.backend == "numba":                                   # fused kernel
-            out = np.empty(x.shape, np.float64)
+            out = np.empty(x.shape, out_dtype(x))
             t = self._table
             kernels.gelu_kernel(np.ascontiguousarray(x).reshape(-1), self.boundary.kernel_params(),
                                 table_params(t), t.start, t.slope, self.one,

@@ -61,7 +61,7 @@ def _exp2(y, lo, w, K, in_bits, start, slope):
 
 @njit(parallel=True, cache=True)
 def softmax_base2_kernel(x, enc, m, s, tab, start, slope, n, out):
-    """x (rows, S) float -> out (rows, S) float64: softmax.SpikingSoftmax with exp='base2'.
+    """x (rows, S) float -> out (rows, S) float (float64 values rounded once to out's dtype): softmax.SpikingSoftmax with exp='base2'.
     enc = (scale, lim, theta, T, cap); tab = (lo, w, K, in_bits)."""
     rows, S = x.shape
     for r in prange(rows):
@@ -81,7 +81,7 @@ def softmax_base2_kernel(x, enc, m, s, tab, start, slope, n, out):
 
 @njit(parallel=True, cache=True)
 def silu_base2_kernel(x, enc, m, s, tab, start, slope, one, n, shift, out_bits, out):
-    """x (N,) float -> out (N,) float64: silu.SpikingSiLU, symmetric, exp='base2'."""
+    """x (N,) float -> out (N,) float: silu.SpikingSiLU, symmetric, exp='base2'."""
     for i in prange(x.shape[0]):
         q = _encode(x[i], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
         E = _exp2(_rshift_round(-abs(q) * m, s), tab[0], tab[1], tab[2], tab[3], start, slope)
@@ -92,7 +92,7 @@ def silu_base2_kernel(x, enc, m, s, tab, start, slope, one, n, shift, out_bits, 
 
 @njit(parallel=True, cache=True)
 def gelu_kernel(x, enc, tab, start, slope, one, shift, out_bits, out):
-    """x (N,) float -> out (N,) float64: gelu.SpikingGELU."""
+    """x (N,) float -> out (N,) float: gelu.SpikingGELU."""
     hi = tab[0] + tab[2] * tab[1]
     for i in prange(x.shape[0]):
         q = _encode(x[i], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
@@ -126,7 +126,7 @@ def _cordic(x, y, iterations):
 
 @njit(parallel=True, cache=True)
 def norm_kernel(x, enc, center, eps_guard, eps_q, width, iterations, n, g_q, b_q, shift, out_bits, out):
-    """x (rows, d) float -> out (rows, d) float64: norms.SpikingLayerNorm (center=True) / SpikingRMSNorm.
+    """x (rows, d) float -> out (rows, d) float: norms.SpikingLayerNorm (center=True) / SpikingRMSNorm.
     eps_q: the eps entry (int); g_q: (d,) folded gamma'; b_q: (d,) beta (zeros for RMSNorm)."""
     rows, d = x.shape
     for r in prange(rows):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, out_dtype
 from .cordic import cordic_angle_bound, cordic_gain, cordic_truncation_bound, l2_norm_tree, tree_depth
 from .division import divide_signed
 from .fixedpoint import SPIKE_INT, bit_length, check_headroom, from_fixed, rshift_round, to_fixed
@@ -81,7 +81,7 @@ class _CordicNorm:
         d = x.shape[-1]
         if self.backend == "numba":
             xr = np.ascontiguousarray(x).reshape(-1, d)
-            out = np.empty(xr.shape, np.float64)
+            out = np.empty(xr.shape, out_dtype(x))
             kernels.norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q,
                                 1 << depth, self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
             return float_out(out.reshape(x.shape), x)

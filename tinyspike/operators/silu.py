@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, out_dtype, table_params
 from .division import divide
 from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_chord_exp, exp_pwl
 from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
@@ -91,7 +91,7 @@ class SpikingSiLU:
         x = np.asarray(x)
         check_finite_or_inf(x, "SpikingSiLU")
         if self.backend == "numba" and self.symmetric and self.exp == "base2":   # fused kernel
-            out = np.empty(x.shape, np.float64)
+            out = np.empty(x.shape, out_dtype(x))
             e = self._exp
             kernels.silu_base2_kernel(np.ascontiguousarray(x).reshape(-1), self.boundary.kernel_params(), e.m,
                                       e.s + e.in_bits - e.frac_bits, table_params(e.table), e.table.start,

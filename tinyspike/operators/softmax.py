@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import kernels
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, out_dtype, table_params
 from .division import divide
 from .exponential import LOG2E, Base2Exp, eps_chord_exp, exp_pwl, exp_table
 from .fixedpoint import check_headroom, from_fixed, to_fixed
@@ -47,7 +47,7 @@ class SpikingSoftmax:
         check_finite_or_inf(x, "SpikingSoftmax")
         if self.backend == "numba" and self.exp == "base2":      # fused kernel, same integer steps
             xr = np.ascontiguousarray(np.moveaxis(x, axis, -1))
-            out = np.empty(xr.shape, np.float64)
+            out = np.empty(xr.shape, out_dtype(x))
             e = self._exp
             kernels.softmax_base2_kernel(xr.reshape(-1, xr.shape[-1]), self.boundary.kernel_params(), e.m,
                                          e.s + e.in_bits - e.frac_bits, table_params(e.table), e.table.start,
