@@ -48,4 +48,5 @@ def test_norm_kernels_equal_numpy_specification(seed, rows, d, knobs, eps, sprea
     g, b = rng.standard_normal(d), rng.standard_normal(d)
     assert np.array_equal(SpikingLayerNorm(**knobs)(x, g, b, eps=eps),
                           SpikingLayerNorm(backend="numpy", **knobs)(x, g, b, eps=eps))
-    assert np.array_equal(SpikingRMSNorm(**knobs)(x, g, eps=eps), SpikingRMSNorm(backend="numpy", **knobs)(x, g, eps=eps))
+    assert np.array_equal(SpikingRMSNorm(**knobs)(x, g, eps=eps),
+                          SpikingRMSNorm(backend="numpy", **knobs)(x, g, eps=eps))

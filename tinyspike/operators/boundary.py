@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from .encoding import if_encode
 from .fixedpoint import from_fixed, to_fixed
@@ -76,5 +77,23 @@ def out_dtype(like: np.ndarray):
 
 
 def float_out(y: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Return in the caller's float dtype (the kernels write it directly; rounding float64 -> float32 once)."""
+    """Return in the caller's float dtype (float64 for integer inputs)."""
     return y.astype(out_dtype(like), copy=False)
+
+
+# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
+# checked through the kernels in tests/operators/test_kernels.py)
+
+@njit(cache=True, inline="always")
+def if_encode_scalar(x, scale, lim, theta, T, cap):
+    """to_fixed then if_encode (boundary.IFBoundary.encode) for one float."""
+    v = x * scale
+    if v > lim:
+        v = lim
+    elif v < -lim:
+        v = -lim
+    c = np.int64(np.rint(v))
+    mag = (T * abs(c) + theta // 2) // theta
+    if mag > cap:
+        mag = cap
+    return -mag if c < 0 else mag

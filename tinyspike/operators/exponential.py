@@ -10,9 +10,10 @@ Its relative error is at most (h ln 2)^2/8 2^h with h = 1/K, on the whole line (
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from .fixedpoint import SPIKE_INT, rshift_round
-from .pwl import PWLTable, build_pwl_table, pwl_evaluate
+from .fixedpoint import SPIKE_INT, rshift_round, rshift_round_scalar
+from .pwl import PWLTable, build_pwl_table, pwl_evaluate, pwl_scalar
 from .shift import constant_multiplier, scale_by_constant
 
 LOG2E = float(np.log2(np.e))
@@ -80,9 +81,23 @@ class Base2Exp:
         """|E_hat - e^-a| <= e^-a * this + 2^-(out_bits+1), for a = |x| (float oracle): table chord,
         rounding of y to frac_bits, the weight m/2^s vs log2 e (times a), table roundings."""
         dw = abs(self.m / 2.0 ** self.s - LOG2E)
-        return (eps_chord_exp(self.table.width * np.log(2.0)) + np.log(2.0) * (2.0 ** -(self.frac_bits + 1) + np.abs(a) * dw)
+        return (eps_chord_exp(self.table.width * np.log(2.0))
+                + np.log(2.0) * (2.0 ** -(self.frac_bits + 1) + np.abs(a) * dw)
                 + 1.5 * 2.0 ** -self.table.out_bits)
 
     def __call__(self, x_q) -> np.ndarray:
         y = scale_by_constant(x_q, self.m, self.s + self.in_bits - self.frac_bits)   # x log2 e, frac_bits
         return exp2_fixed(y, self.table)
+
+
+# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
+# checked through the kernels in tests/operators/test_kernels.py)
+
+@njit(cache=True, inline="always")
+def exp2_scalar(y, lo, w, K, in_bits, start, slope):
+    """exponential.exp2_fixed for one integer."""
+    i = y >> in_bits
+    v = pwl_scalar(y - (i << in_bits), lo, w, K, in_bits, start, slope)
+    if i >= 0:
+        return v << i
+    return rshift_round_scalar(v, min(-i, 62))

@@ -1,9 +1,9 @@
 """Piecewise-linear lookup: a thermometer population picks the segment, a table gives start value and slope.
 
 Offline (floats allowed): the interval [lo, hi] is cut into K equal segments of width w (in input
-units, w = ceil((hi - lo) 2^in_bits / K), so the table covers [lo, hi] even on a coarse input grid); the table holds the chord of f on each segment: its start
-value f(x_k) and slope (f(x_{k+1}) - f(x_k)) / w, both as integers. Online (integers only): a
-thermometer population with thresholds x_1 < ... < x_{K-1} counts how many it passes, k; then
+units, w = ceil((hi - lo) 2^in_bits / K), so the table covers [lo, hi] even on a coarse input grid);
+the table holds the chord of f on each segment: its start value f(x_k) and slope
+(f(x_{k+1}) - f(x_k)) / w, both as integers. Online (integers only): a thermometer population with thresholds x_1 < ... < x_{K-1} counts how many it passes, k; then
 y = start_k + (slope_k (x - x_k)) >> in_bits.
 """
 from __future__ import annotations
@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numba import njit
 
-from .fixedpoint import SPIKE_INT, check_headroom, rshift_round
+from .fixedpoint import SPIKE_INT, check_headroom, rshift_round, rshift_round_scalar
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,20 @@ def pwl_evaluate(x_q, table: PWLTable) -> np.ndarray:
     k = thermometer_segment(x_q, table)
     offset = x_q - (table.lo_q + k * table.width_q)                # in [0, w]
     return table.start[k] + rshift_round(table.slope[k] * offset, table.in_bits)
+
+
+# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
+# checked through the kernels in tests/operators/test_kernels.py)
+
+@njit(cache=True, inline="always")
+def pwl_scalar(x, lo, w, K, in_bits, start, slope):
+    """pwl.pwl_evaluate for one integer."""
+    hi = lo + K * w
+    if x < lo:
+        x = lo
+    elif x > hi:
+        x = hi
+    k = (x - lo) // w
+    if k > K - 1:
+        k = K - 1
+    return start[k] + rshift_round_scalar(slope[k] * (x - (lo + k * w)), in_bits)
