@@ -13,7 +13,7 @@ from scipy.special import erfc
 
 from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
 from .boundary import if_encode_scalar
-from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, rshift_round_scalar, to_fixed
+from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, rshift_round_scalar
 from .pwl import build_pwl_table, pwl_evaluate, pwl_scalar
 
 GELU_SLOPE_MAX = 1.1290    # max |d/dx x Phi(x)| = Phi(sqrt 2) + sqrt 2 phi(sqrt 2)
