@@ -15,8 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
-from .boundary import if_encode_scalar
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, if_encode_scalar
 from .cordic import (cordic_angle_bound, cordic_gain, cordic_truncation_bound, cordic_vectoring_scalar,
                      l2_norm_tree, tree_depth)
 from .division import divide_signed
@@ -37,6 +36,7 @@ class _CordicNorm:
     """Shared knobs and integer path of the two norms."""
 
     center = False
+    default_eps = 1e-6
 
     def __init__(self, T, levels, x_range, iterations, n, gamma_bits, out_bits, backend):
         self.boundary = IFBoundary(T, levels, x_range)
@@ -85,18 +85,20 @@ class _CordicNorm:
         if self.backend == "numba":
             xr = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
             out = np.empty(xr.shape, np.float64)
-            norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q,
-                                1 << depth, self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
+            norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q, 1 << depth,
+                        self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
             return float_out(out.reshape(x.shape), x)
         return float_out(from_fixed(self._counts(x, eps_q, g_q, b_q, shift)["y"], self.out_bits), x)
 
-    def forward_numpy(self, x, gamma, beta=None, eps: float = 1e-12) -> np.ndarray:
+    def forward_numpy(self, x, gamma, beta=None, eps: float | None = None) -> np.ndarray:
         """The specification: every integer step as a NumPy array operation, then the read-out."""
         x = np.asarray(x)
         return float_out(from_fixed(self.spike_counts(x, gamma, beta, eps)["y"], self.out_bits), x)
 
-    def spike_counts(self, x, gamma, beta=None, eps: float = 1e-12) -> dict:
-        """The specification's integer path: each stage's counts (int64); 'y' holds y 2^out_bits."""
+    def spike_counts(self, x, gamma, beta=None, eps: float | None = None) -> dict:
+        """The specification's integer path: each stage's counts (int64); 'y' holds y 2^out_bits.
+        (beta=None for RMSNorm; eps=None takes the class default.)"""
+        eps = self.default_eps if eps is None else eps
         return self._counts(*self._prepare(x, gamma, beta, eps)[:5])
 
     def error_bound(self, x, gamma, eps: float) -> np.ndarray:
@@ -155,6 +157,7 @@ class SpikingLayerNorm(_CordicNorm):
     """y = (x - mu) / sqrt(var + eps) gamma + beta on the spiking path (last axis)."""
 
     center = True
+    default_eps = 1e-12
 
     def __init__(self, *, T: int = 16, levels: int = 2**18, x_range: float = 256.0, iterations: int = 16,
                  n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = "numba"):
