@@ -48,6 +48,20 @@ def test_attention_equals_per_head_definition_and_ignores_masked_keys(seed):
     np.testing.assert_array_equal(spiking_attention_forward(q, k, v2, mask, H, 0.125)[0][:, 1], y[:, 1])
 
 
+@given(seed=seeds(), s=st.integers(1, 64), dh=st.sampled_from([8, 16, 64]))
+def test_reassociated_attention_is_bit_identical_for_spikes_in_float32(seed, s, dh):
+    """(Q K^T * m) V computed as Q (K^T diag(m) V): integer partial sums, so exactly equal."""
+    rng = np.random.default_rng(seed)
+    T, B, H = 2, 2, 2
+    q, k, v = ((rng.random((T, B, s, H * dh)) < 0.3).astype(np.float32) for _ in range(3))
+    mask = (rng.random((B, s)) < 0.8).astype(np.int64)
+    y, _ = spiking_attention_forward(q, k, v, mask, H, 0.125)
+    for hi in range(H):
+        sl = slice(hi * dh, (hi + 1) * dh)
+        scores = q[..., sl] @ k[..., sl].swapaxes(-1, -2) * mask[None, :, None, :].astype(np.float32)
+        np.testing.assert_array_equal(y[..., sl], (scores * np.float32(0.125)) @ v[..., sl])
+
+
 @given(seed=seeds(), s=st.integers(1, 5))
 def test_bert_embeddings_backward(seed, s):
     rng = np.random.default_rng(seed)

@@ -14,7 +14,8 @@ class LinearCache(NamedTuple):
 
 def linear_forward(x, W, b):
     """y = x W^T + b, x: (..., d_in), W: (d_out, d_in)."""
-    y = x @ W.T
+    # one (N, d_in) x (d_in, d_out) product: NumPy's stacked matmul against a 2-D operand is ~17x slower
+    y = (x.reshape(-1, x.shape[-1]) @ W.T).reshape(*x.shape[:-1], W.shape[0])
     if b is not None:
         y += b
     return y, LinearCache(x)
@@ -27,7 +28,7 @@ def linear_backward(dy, cache, W, dW, db):
     dW += dy.reshape(-1, d_out).T @ x.reshape(-1, d_in)
     if db is not None:
         db += dy.reshape(-1, d_out).sum(0)
-    return dy @ W
+    return (dy.reshape(-1, d_out) @ W).reshape(*dy.shape[:-1], d_in)
 
 
 class Linear(Layer):

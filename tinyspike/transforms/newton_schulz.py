@@ -10,6 +10,9 @@ Schemes: 'quintic' (steps quintic), 'cubic' (steps cubic), 'quintic+cubic' (step
 Backward of one step (derived in docs/transforms.md; A is symmetric and depends on X):
     G_A = b G' X^T + c (G' X^T A + A G' X^T)
     dX  = a G' + b A G' + c A^2 G' + (G_A + G_A^T) X
+and since A is symmetric, with S = G' X^T + X G'^T (symmetric):
+    G_A + G_A^T = b S + c (S A + A S) = b S + c (S A + (S A)^T)
+which needs one product S A instead of two. A = X X^T is kept from the forward.
 Backward of the normalisation X_0 = G / (f + eps), f = ||G||_F:
     dG  = dX_0 / (f + eps) - <dX_0, G> G / (f (f + eps)^2)
 """
@@ -44,27 +47,33 @@ class NSCache(NamedTuple):
     g: np.ndarray              # (..., r, c) the input
     fro: np.ndarray            # (..., 1, 1) ||G||_F
     xs: list                   # X_0 .. X_{K-1}, the input of every step
+    As: list                   # A_k = X_k X_k^T of every step
     coeffs: list               # (a, b, c) per step
 
 
-def ns_step(x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
-    """X <- a X + b A X + c A^2 X with A = X X^T."""
-    A = x @ _t(x)                                           # (..., r, r)
+def ns_step(x: np.ndarray, a: float, b: float, c: float, A: np.ndarray | None = None) -> np.ndarray:
+    """X <- a X + b A X + c A^2 X with A = X X^T (pass A if it is already computed)."""
+    if A is None:
+        A = x @ _t(x)                                       # (..., r, r)
     bx = b * x + c * (A @ x) if c else b * x
     return a * x + A @ bx
 
 
-def ns_step_backward(gy: np.ndarray, x: np.ndarray, a: float, b: float, c: float) -> np.ndarray:
-    """VJP of ns_step w.r.t. x, including A's dependence on x."""
-    A = x @ _t(x)
+def ns_step_backward(gy: np.ndarray, x: np.ndarray, a: float, b: float, c: float,
+                     A: np.ndarray | None = None) -> np.ndarray:
+    """VJP of ns_step w.r.t. x, including A's dependence on x (A = X X^T, recomputed if not given)."""
+    if A is None:
+        A = x @ _t(x)
     gxt = gy @ _t(x)                                        # G' X^T   (..., r, r)
+    sym = gxt + _t(gxt)                                     # S = G' X^T + X G'^T
     ag = A @ gy
-    ga = b * gxt
     dx = a * gy + b * ag
+    ga_sym = b * sym                                        # G_A + G_A^T
     if c:
         dx = dx + c * (A @ ag)
-        ga = ga + c * (gxt @ A + A @ gxt)
-    return dx + (ga + _t(ga)) @ x
+        sa = sym @ A
+        ga_sym = ga_sym + c * (sa + _t(sa))
+    return dx + ga_sym @ x
 
 
 def newton_schulz(g: np.ndarray, scheme: str = "quintic", steps: int = 5,
@@ -73,19 +82,21 @@ def newton_schulz(g: np.ndarray, scheme: str = "quintic", steps: int = 5,
     fro = np.linalg.norm(g, axis=(-2, -1), keepdims=True)  # (..., 1, 1)
     x = g / (fro + g.dtype.type(NORM_EPS))
     coeffs = schedule(scheme, steps, polish)
-    xs = []
+    xs, As = [], []
     for a, b, c in coeffs:
+        A = x @ _t(x)
         xs.append(x)
-        x = ns_step(x, a, b, c)
-    return x, NSCache(g, fro, xs, coeffs)
+        As.append(A)
+        x = ns_step(x, a, b, c, A)
+    return x, NSCache(g, fro, xs, As, coeffs)
 
 
 def newton_schulz_backward(dr: np.ndarray, cache: NSCache) -> np.ndarray:
     """dL/dG from dL/dR, through every step and the Frobenius normalisation."""
-    g, fro, xs, coeffs = cache
+    g, fro, xs, As, coeffs = cache
     gx = dr
-    for x, (a, b, c) in zip(reversed(xs), reversed(coeffs)):
-        gx = ns_step_backward(gx, x, a, b, c)
+    for x, A, (a, b, c) in zip(reversed(xs), reversed(As), reversed(coeffs)):
+        gx = ns_step_backward(gx, x, a, b, c, A)
     d = fro + g.dtype.type(NORM_EPS)
     inner = np.sum(gx * g, axis=(-2, -1), keepdims=True)
     safe = np.where(fro > 0, fro, 1)
