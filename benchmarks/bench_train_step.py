@@ -10,13 +10,14 @@ Measured: the median step time (the first step, which compiles the numba kernels
 tokens per second (batch * seq / step), peak resident memory of the process, and the model FLOP
 utilisation (MFU) against the float32 matrix-multiply rate this machine reaches in the same run.
 
-How MFU counts FLOPs (forward + backward = 3x forward, 2 FLOPs per multiply-add):
+How MFU counts FLOPs: the products this implementation performs (forward + backward = 3x forward,
+2 FLOPs per multiply-add):
   * every Linear: 2 * T * B * S * d_in * d_out (the time window multiplies everything);
-  * attention: Q K^T and (.) V: 2 * 2 * T * B * S^2 * d;
-  * every transform use: 2 * T * B * S * d^2 (block-diagonal: d^2 / g); H1 is used 4 times a block,
-    H2 twice, H3 twice;
-  * Newton-Schulz (once per step per learnable matrix, not multiplied by T): 3 matmuls of n^3 per
-    quintic step (forward), 2x that backward;
+  * attention, re-associated as Q (K^T diag(m) V) (models/attention.py): 4 * T * B * S * Dh * d;
+  * the transforms, folded into the weights once per step (models/folding.py): W R_in and
+    R_out^T (W R_in) for the six Linears of every block (block-diagonal R3: n^2 / g per row);
+  * Newton-Schulz (once per step per learnable matrix, not multiplied by T): 3 products of n^3 per
+    step forward, 5 backward (so the 3x rule over-counts it slightly);
   * the MLM head at the masked positions: dense d x d and the tied decoder d x vocab.
 Elementwise work (neurons, norms, AdamW) is not counted, as is usual for MFU.
 """
@@ -63,16 +64,15 @@ def model_config(ref: dict) -> ModelConfig:
 
 def step_flops(cfg: ModelConfig, batch: int, seq: int, n_masked: int) -> float:
     """FLOPs of one step by the counting rule in the module docstring."""
-    d, f, L, T = cfg.d_model, cfg.d_ff, cfg.n_layers, cfg.T
+    d, f, L, T, g = cfg.d_model, cfg.d_ff, cfg.n_layers, cfg.T, cfg.h3_blocks
     tokens = T * batch * seq
     linear = 2 * tokens * (4 * d * d + 2 * d * f)                  # q, k, v, o, w1, w2
-    attention = 2 * 2 * T * batch * seq * seq * d
-    transforms = 2 * tokens * (4 * d * d + 2 * d * d + 2 * f * f / cfg.h3_blocks)
-    fwd_blocks = L * (linear + attention + transforms)
-    ns_one = lambda n, g: cfg.ns_steps * 3 * 2 * g * n ** 3       # noqa: E731
-    ns = ns_one(d, 1) * (1 + L) + ns_one(f // cfg.h3_blocks, cfg.h3_blocks) * L
+    attention = 4 * tokens * (d // cfg.n_heads) * d
+    folds = 2 * (2 * d ** 3 + 2 * 2 * d ** 3 + 2 * (f * d * d + f * (f // g) * d))
+    ns_one = lambda n, blocks: cfg.ns_steps * 3 * 2 * blocks * n ** 3    # noqa: E731
+    ns = ns_one(d, 1) * (1 + L) + ns_one(f // g, g) * L
     head = 2 * n_masked * (d * d + d * cfg.vocab_size)
-    return 3.0 * (fwd_blocks + head + ns)
+    return 3.0 * (L * (linear + attention + folds) + head + ns)
 
 
 def matmul_rate(n: int = 1024, repeats: int = 5) -> float:

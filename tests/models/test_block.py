@@ -51,3 +51,44 @@ def test_block_backward_with_every_transform_combination(seed, h1, h2, h3):
 
     tensors = {"x": x, **{k: p.value for k, p in params.items()}, **{k: r for k, r in rs.items() if r is not None}}
     check_gradients(lambda: block.forward(x, mask, **rs), backward, tensors, seed=seed, max_entries=12)
+
+
+def _explicit_block(block, x, mask, r1, r2, r3):
+    """The block's equations (module docstring) with every transform applied to the activations."""
+    from tinyspike.models.attention import spiking_attention_forward
+    from tinyspike.models.rotation import rotate_forward as rot
+
+    def neuron(z, thr):
+        return 1.0 / (1.0 + np.exp(-4.0 * (z - thr)))
+
+    def lin(layer, z):
+        return z @ layer.W.value.T + layer.b.value
+
+    def rms(norm, z):
+        return z / np.sqrt((z * z).mean(-1, keepdims=True) + norm.eps) * norm.gamma.value
+
+    u = rot(neuron(rms(block.norm_attn, x), 1.0), r1, transpose=True)
+    q = neuron(rms(block.norm_q, lin(block.wq, u)), 1.0)
+    k = neuron(rms(block.norm_k, lin(block.wk, u)), 1.0)
+    v = neuron(rms(block.norm_v, rot(lin(block.wv, u), r2)), 1.0)
+    ctx, _ = spiking_attention_forward(q, k, v, mask, block.n_heads, block.attn_scale)
+    o = neuron(ctx, 0.5)
+    x1 = x + rot(lin(block.wo, rot(o, r2, transpose=True)), r1)
+    u2 = rot(neuron(rms(block.norm_mlp, x1), 1.0), r1, transpose=True)
+    h = neuron(rot(lin(block.w1, u2), r3), 1.0)
+    return x1 + rot(lin(block.w2, rot(h, r3, transpose=True)), r1)
+
+
+@given(seed=seeds())
+def test_folded_weights_equal_transforms_on_the_activations(seed):
+    """W' = R_out^T W R_in (folding.py) computes exactly the docstring's equations (float64)."""
+    rng = np.random.default_rng(seed)
+    T, B, S, D, H, F, G = 2, 2, 3, 4, 2, 8, 2
+    block = SpikingBlock(D, H, F, SmoothNeuron, rng=rng, dtype=np.float64)
+    for p in block.parameters():
+        p.value[...] += 0.3 * rng.standard_normal(p.shape)
+    x = rng.standard_normal((T, B, S, D))
+    mask = np.array([[1, 1, 0], [1, 1, 1]])
+    r1, r2, r3 = rng.standard_normal((D, D)), rng.standard_normal((D, D)), rng.standard_normal((G, F // G, F // G))
+    np.testing.assert_allclose(block.forward(x, mask, r1, r2, r3), _explicit_block(block, x, mask, r1, r2, r3),
+                               rtol=1e-10, atol=1e-12)

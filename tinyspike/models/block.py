@@ -11,6 +11,12 @@ Any of R1, R2, R3 may be None (that transform is off). The neurons are layers bu
 ``make_neuron(threshold)`` factory, so the same block runs LIF (Spikingformer) or the elastic
 bi-spiking neuron (SpikeLM). ``backward`` returns the gradients with respect to x and to each R,
 since R1 is shared by every block and its total gradient is summed by the model.
+
+Implementation: no transform multiplies an activation here. Each R sits next to a Linear with no
+nonlinearity in between, so the block runs the baseline computation with effective weights
+W' = R_out^T W R_in computed once per forward (``folding.py``; the same algebra as inference
+fusion), and its backward maps dL/dW' back to dL/dW and dL/dR. Mathematically identical to the
+equations above; O(d^3) per step instead of O(T B S d^2).
 """
 from __future__ import annotations
 
@@ -20,7 +26,9 @@ import numpy as np
 
 from ..layers import Linear, RMSNorm
 from ..layers.base import Layer
+from ..layers.linear import linear_backward, linear_forward
 from .attention import spiking_attention_backward, spiking_attention_forward
+from .folding import fold_linear, grad_buffers, unfold_backward
 from .rotation import rotate_backward, rotate_forward
 
 
@@ -38,6 +46,11 @@ def _add(total, part):
     if part is None:
         return total
     return part if total is None else total + part
+
+
+# (Linear attribute, which transform multiplies its input side, which its output side)
+FOLDS = (("wq", "r1", None), ("wk", "r1", None), ("wv", "r1", "r2"), ("wo", "r2", "r1"),
+         ("w1", "r1", "r3"), ("w2", "r3", "r1"))
 
 
 class SpikingBlock(Layer):
@@ -60,54 +73,59 @@ class SpikingBlock(Layer):
         self.spike_mlp_hidden = make_neuron(v_threshold)
         self.w2 = Linear(d_ff, d, rng=rng, dtype=dtype)
 
+    def effective_weights(self, r1=None, r2=None, r3=None) -> dict:
+        """{name: (W', b', fold cache)} for the six Linears, W' = R_out^T W R_in (``folding.py``)."""
+        rs = {"r1": r1, "r2": r2, "r3": r3, None: None}
+        return {name: fold_linear(getattr(self, name), rs[r_in], rs[r_out]) for name, r_in, r_out in FOLDS}
+
     def forward(self, x: np.ndarray, key_mask: np.ndarray, r1=None, r2=None, r3=None) -> np.ndarray:
         """x: (T, B, S, D) in the R1-rotated basis; key_mask: (B, S) of 0/1."""
+        w = self.effective_weights(r1, r2, r3)
+        caches = {}
+
+        def dense(name, inp):
+            y, caches[name] = linear_forward(inp, w[name][0], w[name][1])
+            return y
+
         # ---- attention
         s = self.spike_attn_in.forward(self.norm_attn.forward(x))
-        u = _rot(s, r1, transpose=True)                                   # back to the unrotated basis
-        q = self.spike_q.forward(self.norm_q.forward(self.wq.forward(u)))
-        k = self.spike_k.forward(self.norm_k.forward(self.wk.forward(u)))
-        pv = self.wv.forward(u)
-        v = self.spike_v.forward(self.norm_v.forward(_rot(pv, r2)))
+        q = self.spike_q.forward(self.norm_q.forward(dense("wq", s)))
+        k = self.spike_k.forward(self.norm_k.forward(dense("wk", s)))
+        v = self.spike_v.forward(self.norm_v.forward(dense("wv", s)))       # (u Wv^T) R2 folded
         ctx, attn_cache = spiking_attention_forward(q, k, v, key_mask, self.n_heads, self.attn_scale)
         o = self.spike_attn_out.forward(ctx)
-        a = self.wo.forward(_rot(o, r2, transpose=True))
-        x1 = x + _rot(a, r1)
+        x1 = x + dense("wo", o)                                           # ((o R2^T) Wo^T) R1 folded
         # ---- MLP
         s2 = self.spike_mlp_in.forward(self.norm_mlp.forward(x1))
-        u2 = _rot(s2, r1, transpose=True)
-        z = self.w1.forward(u2)                                           # (T, B, S, d_ff)
-        h = self.spike_mlp_hidden.forward(_rot(z, r3))
-        m = self.w2.forward(_rot(h, r3, transpose=True))
-        self._save((s, pv, attn_cache, o, a, s2, z, h, m, r1, r2, r3))
-        return x1 + _rot(m, r1)
+        h = self.spike_mlp_hidden.forward(dense("w1", s2))                # (T, B, S, d_ff), (u2 W1^T) R3
+        self._save((w, caches, attn_cache))
+        return x1 + dense("w2", h)                                        # ((h R3^T) W2^T) R1 folded
 
     def backward(self, dy: np.ndarray):
         """Returns (dx, dR1, dR2, dR3); a dR is None when that transform is off."""
-        s, pv, attn_cache, o, a, s2, z, h, m, r1, r2, r3 = self._pop()
-        dr1 = dr2 = dr3 = None
+        w, caches, attn_cache = self._pop()
+        grads = {name: grad_buffers(getattr(self, name), w[name][2]) for name in w}
+
+        def dense_back(name, dout):
+            return linear_backward(dout, caches[name], w[name][0], *grads[name])
+
         # ---- MLP
-        dm, g = _rot_back(dy, m, r1)
-        dr1 = _add(dr1, g)
-        dh, g = _rot_back(self.w2.backward(dm), h, r3, transpose=True)
-        dr3 = _add(dr3, g)
-        dz, g = _rot_back(self.spike_mlp_hidden.backward(dh), z, r3)
-        dr3 = _add(dr3, g)
-        ds2, g = _rot_back(self.w1.backward(dz), s2, r1, transpose=True)
-        dr1 = _add(dr1, g)
+        dh = dense_back("w2", dy)
+        ds2 = dense_back("w1", self.spike_mlp_hidden.backward(dh))
         dx1 = dy + self.norm_mlp.backward(self.spike_mlp_in.backward(ds2))
         # ---- attention
-        da, g = _rot_back(dx1, a, r1)
-        dr1 = _add(dr1, g)
-        do, g = _rot_back(self.wo.backward(da), o, r2, transpose=True)
-        dr2 = _add(dr2, g)
+        do = dense_back("wo", dx1)
         dq, dk, dv = spiking_attention_backward(self.spike_attn_out.backward(do), attn_cache)
-        dpv, g = _rot_back(self.norm_v.backward(self.spike_v.backward(dv)), pv, r2)
-        dr2 = _add(dr2, g)
-        du = (self.wq.backward(self.norm_q.backward(self.spike_q.backward(dq)))
-              + self.wk.backward(self.norm_k.backward(self.spike_k.backward(dk)))
-              + self.wv.backward(dpv))
-        ds, g = _rot_back(du, s, r1, transpose=True)
-        dr1 = _add(dr1, g)
+        ds = (dense_back("wq", self.norm_q.backward(self.spike_q.backward(dq)))
+              + dense_back("wk", self.norm_k.backward(self.spike_k.backward(dk)))
+              + dense_back("wv", self.norm_v.backward(self.spike_v.backward(dv))))
         dx = dx1 + self.norm_attn.backward(self.spike_attn_in.backward(ds))
-        return dx, dr1, dr2, dr3
+        # ---- from the effective weights back to W and the transforms
+        dr = {"r1": None, "r2": None, "r3": None}
+        for name, r_in, r_out in FOLDS:
+            g_in, g_out = unfold_backward(getattr(self, name), w[name][2], *grads[name])
+            if r_in is not None:
+                dr[r_in] = _add(dr[r_in], g_in)
+            if r_out is not None:
+                dr[r_out] = _add(dr[r_out], g_out)
+        return dx, dr["r1"], dr["r2"], dr["r3"]
