@@ -80,47 +80,20 @@ def matrix_used(transform) -> np.ndarray | None:
     return r
 
 
-def _blockdiag_left_t(r, w):
-    """R^T w for R (d, d) or block-diagonal blocks (g, b, b); w: (d, ...)."""
-    if r is None:
-        return w
-    if r.ndim == 2:
-        return r.T @ w
-    g, b, _ = r.shape
-    return np.einsum("gji,gj...->gi...", r, w.reshape(g, b, *w.shape[1:])).reshape(w.shape)
-
-
-def _blockdiag_right(w, r):
-    """w R for R (d, d) or block-diagonal blocks (g, b, b); w: (..., d)."""
-    return w if r is None else _rot(w, r)
+def _sandwich(w, left, right):
+    """left^T w right for w (d_out, d_in); each R (n, n), block-diagonal blocks (g, n/g, n/g) or None.
+    As rows: w R = _rot(w, R) and left^T w = (w^T left)^T."""
+    return _rot(_rot(w, right).T, left).T
 
 
 def fuse_block(block: SpikingBlock, r1, r2, r3) -> None:
     """Fold R1, R2, R3 into the block's linear layers in place (float64 products, cast back)."""
-    f64 = [None if r is None else r.astype(np.float64) for r in (r1, r2, r3)]
-    r1, r2, r3 = f64
-
-    def set_(param, value):
-        param.value[...] = value.astype(param.value.dtype)
-
-    def w(layer):
-        return layer.W.value.astype(np.float64), layer.b.value.astype(np.float64)
-
-    for lin in (block.wq, block.wk):
-        W, _ = w(lin)
-        set_(lin.W, _blockdiag_right(W, r1))                                 # Wq R1
-    W, b = w(block.wv)
-    set_(block.wv.W, _blockdiag_left_t(r2, _blockdiag_right(W, r1)))         # R2^T Wv R1
-    set_(block.wv.b, _blockdiag_left_t(r2, b))
-    W, b = w(block.wo)
-    set_(block.wo.W, _blockdiag_left_t(r1, _blockdiag_right(W, r2)))         # R1^T Wo R2
-    set_(block.wo.b, _blockdiag_left_t(r1, b))
-    W, b = w(block.w1)
-    set_(block.w1.W, _blockdiag_left_t(r3, _blockdiag_right(W, r1)))         # R3^T W1 R1
-    set_(block.w1.b, _blockdiag_left_t(r3, b))
-    W, b = w(block.w2)
-    set_(block.w2.W, _blockdiag_left_t(r1, _blockdiag_right(W, r3)))         # R1^T W2 R3
-    set_(block.w2.b, _blockdiag_left_t(r1, b))
+    r1, r2, r3 = (None if r is None else r.astype(np.float64) for r in (r1, r2, r3))
+    for lin, left, right in ((block.wq, None, r1), (block.wk, None, r1), (block.wv, r2, r1),
+                             (block.wo, r1, r2), (block.w1, r3, r1), (block.w2, r1, r3)):
+        W, b = lin.W.value, lin.b.value
+        W[...] = _sandwich(W.astype(np.float64), left, right).astype(W.dtype)    # left^T W right
+        b[...] = _rot(b.astype(np.float64), left).astype(b.dtype)                # left^T b
 
 
 def orthogonal_scale(r: np.ndarray) -> tuple[float, float]:
