@@ -99,27 +99,34 @@ def _threshold_margin(neuron, t, idx):
 
 @pytest.mark.parametrize("name", list(VARIANTS))
 def test_fused_spike_trains_equal_in_float32_except_at_the_threshold(name):
-    total, flips, first = 0, 0, None
+    """Site by site on the same upstream spikes (the fused run is teacher-forced with the unfused spikes),
+    so a flip at one site cannot move the inputs of later ones: every flip must sit on the threshold."""
+    total = flips = free_flips = 0
+    worst_margin = 0.0
     for seed in range(4):
         model = MaskedLM(_cfg("float32", seed, **VARIANTS[name]))
         _perturb(model, seed, 0.2, transforms=seed % 2 == 1)
         ids, types, mask, _ = _inputs(seed, b=4)
         unfused = record_sites(model, (ids, types, mask))
-        fused = record_sites(fuse(model), (ids, types, mask))
+        fused_model = fuse(model)
+        fused = record_sites(fused_model, (ids, types, mask), force=unfused)
         for a, b in zip(unfused, fused):
+            scale = np.abs(a.inputs).max()
+            np.testing.assert_allclose(b.inputs, a.inputs, rtol=0, atol=1e-5 * scale)   # rounding only
             differ = a.spikes != b.spikes                                    # (T, B, S, n)
             total += differ[0].size
             flips += int(differ.any(0).sum())
-            if first is None and differ.any():
-                t = int(np.argmax(differ.any(axis=(1, 2, 3))))              # first step that differs
-                first = (a.layer, a.site, _threshold_margin(a.neuron, t, differ[t]).max())
-            if first is None:   # upstream of any flip the two models see the same inputs up to rounding
-                scale = np.abs(a.inputs).max()
-                np.testing.assert_allclose(b.inputs, a.inputs, rtol=0, atol=1e-5 * scale)
-    print(f"\n[{name}] float32: {flips} of {total} neurons changed their spike train; first change: {first}")
+            for t in range(differ.shape[0]):
+                first_at_t = differ[t] & ~differ[:t].any(0)                   # the step at which a neuron first flips
+                if first_at_t.any():
+                    worst_margin = max(worst_margin, float(_threshold_margin(a.neuron, t, first_at_t).max()))
+        free = record_sites(fused_model, (ids, types, mask))                # free-running: flips propagate
+        free_flips += sum(int((a.spikes != b.spikes).any(0).sum()) for a, b in zip(unfused, free))
+    print(f"\n[{name}] float32, site by site: {flips} of {total} neurons changed their spike train, "
+          f"largest membrane distance from the threshold at a flip {worst_margin:.2e}; "
+          f"free-running (flips propagate): {free_flips}")
+    assert worst_margin <= 1e-4, f"a spike flipped with its membrane {worst_margin} from the threshold"
     assert flips <= 1e-3 * total
-    if first is not None:
-        assert first[2] <= 1e-4, f"first flipped spike at {first[:2]} had a membrane {first[2]} from the threshold"
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))

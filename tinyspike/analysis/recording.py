@@ -3,6 +3,11 @@
 Recording wraps the ``forward`` of each neuron (and of each block, to see the R's it was given) on
 the instances for one forward pass, then removes the wrappers: the model's own code has no hook and
 costs nothing when nothing records.
+
+``force``: the records of another run of a model with the same sites (e.g. the unfused model when this
+one is its fusion). Each neuron still computes and records its own spikes, but hands the forced run's
+spikes downstream, so every site is compared on the same upstream spikes (teacher forcing): a spike
+that flips at one site cannot change the inputs of the sites after it.
 """
 from __future__ import annotations
 
@@ -45,9 +50,10 @@ def _wrap(obj, fn):
     obj.forward = fn          # an instance attribute shadows the class's method until deleted
 
 
-def record_sites(model, inputs) -> list[SiteRecord]:
+def record_sites(model, inputs, force: list[SiteRecord] | None = None) -> list[SiteRecord]:
     """One forward of ``model.encoder`` on inputs; returns the records in forward order."""
     ids, type_ids, mask = check_inputs(model, inputs)
+    forced = None if force is None else {(r.layer, r.site): r.spikes for r in force}
     seen, matrices, wrapped = {}, {}, []
     try:
         for i, block in enumerate(model.encoder.blocks):
@@ -56,7 +62,8 @@ def record_sites(model, inputs) -> list[SiteRecord]:
 
                 def neuron_forward(x, _orig=neuron.forward, _key=(i, site)):
                     seen[_key] = x
-                    return _orig(x)
+                    own = _orig(x)
+                    return own if forced is None else forced[_key]
                 _wrap(neuron, neuron_forward)
                 wrapped.append(neuron)
 
