@@ -43,7 +43,8 @@ counted = int(np.count_nonzero(spikes)) * d_out                         # one AC
 rate = np.count_nonzero(spikes) / spikes.size
 formula = d_in * d_out * tokens * rate * T                              # MACs x firing rate x T
 print(f"firing rate {rate:.4f}: counted {counted} accumulates, formula {formula:.1f}")
-print(f"spiking: {counted * E_AC_PJ:.0f} pJ;  the same layer on real inputs: {d_in * d_out * tokens * T * E_MAC_PJ:.0f} pJ")
+real_pj = d_in * d_out * tokens * T * E_MAC_PJ
+print(f"spiking: {counted * E_AC_PJ:.0f} pJ;  the same layer on real inputs: {real_pj:.0f} pJ")
 
 # %% [markdown]
 # ## A model: baseline, SmoothSpike, SmoothSpike fused
@@ -65,7 +66,6 @@ def build(**switches):
 ids = rng.integers(1, 500, (batch, seq))
 inputs = (ids, np.zeros_like(ids), np.ones_like(ids))
 models = {"Spikingformer": build(), "+SmoothSpike": build(h1="learnable", h2="learnable", h3="learnable")}
-energy_report(models["+SmoothSpike"], inputs)          # one forward first, as a trained model would have had
 models["+SmoothSpike fused"] = fuse(models["+SmoothSpike"])
 reports = {name: energy_report(m, inputs) for name, m in models.items()}
 for name, rep in reports.items():

@@ -51,7 +51,8 @@ def test_smoothspike_energy_by_hand_with_every_neuron_firing():
     expected = (L * spike * E_AC_PJ + (L * real + outer + head) * E_MAC_PJ) * 1e-9
     assert report.total_mj == pytest.approx(expected, rel=1e-12)
     fused = energy_report(fuse(model), _inputs())
-    expected_fused = (L * T * S * (4 * D * D + 2 * D * DFF + 2 * S * D) * E_AC_PJ + (S * D * D + head) * E_MAC_PJ) * 1e-9
+    blocks = L * T * S * (4 * D * D + 2 * D * DFF + 2 * S * D)
+    expected_fused = (blocks * E_AC_PJ + (S * D * D + head) * E_MAC_PJ) * 1e-9
     assert fused.total_mj == pytest.approx(expected_fused, rel=1e-12)      # final R1^T folded, embedding R1 kept
 
 

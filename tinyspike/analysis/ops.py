@@ -83,7 +83,8 @@ def _outer_rotations(encoder) -> tuple[bool, bool]:
 def head_operations(head: Layer) -> list[Operation]:
     if isinstance(head, MLMHead):
         d, vocab = head.dense.d_in, head.tied.num
-        return [Operation("head", "dense", d * d, "token", None), Operation("head", "decoder", d * vocab, "token", None)]
+        return [Operation("head", "dense", d * d, "token", None),
+                Operation("head", "decoder", d * vocab, "token", None)]
     if isinstance(head, SequenceClassificationHead):
         return [Operation("head", "pool", head.pool.d_in * head.pool.d_out, "sequence", None),
                 Operation("head", "out", head.out.d_in * head.out.d_out, "sequence", None)]

@@ -8,7 +8,8 @@ were flattened into one spike train), over the non-padding tokens.
 
 For a site whose input lives in a transform's basis (R1 for the attention and MLP inputs, R2 for V and
 the attention output, R3 for the MLP hidden layer) it also runs the same neuron on that input taken
-back to the untransformed basis, c p R^{-1} (= p Q^T when R = c Q, Q orthogonal), and reports the saturation rate it would have had there:
+back to the untransformed basis, c p R^{-1} (= p Q^T when R = c Q, Q orthogonal), and reports the
+saturation rate it would have had there:
 the pre-activations *before* the transform against those *after* it (paper Fig. 1, 4, 5).
 """
 from __future__ import annotations

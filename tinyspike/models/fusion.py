@@ -71,7 +71,7 @@ class FusedEncoder(SpikingEncoder):
 
 
 def matrix_used(transform) -> np.ndarray | None:
-    """The R a transform hands to the forward pass (Newton-Schulz output when learnable), leaving its cache as it was."""
+    """The R a transform hands to the forward pass (the Newton-Schulz output when learnable); its cache is kept."""
     if transform is None:
         return None
     cache = transform._cache
