@@ -16,6 +16,8 @@ from tinyspike.models.config import ModelConfig
 from tinyspike.models.fusion import FusedEncoder, fuse, orthogonal_scale
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
 from tinyspike.neurons.lif import LIF
+from tinyspike.testing import check_gradients
+from tinyspike.testing.surrogate_mode import surrogate_mode
 from tinyspike.transforms.orthogonal import OrthogonalTransform
 
 ALL = ("h1", "h2", "h3")
@@ -151,3 +153,27 @@ def test_fuse_rejects_a_fused_model():
     model = SequenceClassifier(_cfg("float64", h1="fixed"), 2)
     with pytest.raises(TypeError, match="unfused"):
         fuse(fuse(model))
+
+
+@pytest.mark.parametrize("move_transforms", [False, True], ids=["final_rotation_folded", "final_rotation_kept"])
+def test_fused_model_backward_matches_central_differences(move_transforms):
+    """FusedEncoder.backward through the constant rotations (fine-tuning a fused model is possible)."""
+    cfg = _cfg("float64", 3, **VARIANTS["learnable"])
+    model = SequenceClassifier(cfg, 3)
+    _perturb(model, 1, 0.1, move_transforms)
+    ids, types, mask, _ = _inputs(0, b=2)
+    model.forward(ids, types, mask)
+    fused = fuse(model)
+    assert (fused.encoder.r_final is None) != move_transforms
+    params = dict(fused.named_parameters())
+    forward = lambda: fused.forward(ids, types, mask)       # noqa: E731
+    with surrogate_mode(fused, forward):
+
+        def backward(dy):
+            fused.zero_grad()
+            fused.backward(dy)
+            return {k: p.grad.copy() for k, p in params.items()}
+
+        report = check_gradients(forward, backward, {k: p.value for k, p in params.items()}, seed=1,
+                                 max_entries=3, directions=1, rtol=1e-4, atol=1e-6)
+    assert set(report) == set(params)
