@@ -15,8 +15,8 @@ from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
 from ..models.config import ModelConfig
 from ..models.spiking_lm import SequenceClassifier
 from ..training.finetune import encode_split, finetune, predict
+from ._common import VARIANTS
 
-VARIANTS = {"spikingformer": {}, "smoothspike": {"h1": "learnable", "h2": "learnable", "h3": "learnable"}}
 
 
 def _configure(p):
