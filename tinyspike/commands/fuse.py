@@ -32,9 +32,9 @@ def run(args) -> int:
     fused = fuse(trained.model)
     after = fused.forward(*inputs)
     diff = float(np.abs(after - before).max())
-    config = fused.config.to_dict() if hasattr(fused, "config") else trained.config.to_dict()
+    # kind 'fused': the weights of the folded model, for inspection and export (not for training)
     ck = load_checkpoint(trained.path)
-    save_checkpoint(args.out, {k: p.value for k, p in fused.named_parameters()}, {}, config, {},
-                    {**ck.extra, "fused_from": str(trained.path)})
+    save_checkpoint(args.out, {k: p.value for k, p in fused.named_parameters()}, {}, trained.config.to_dict(), {},
+                    {**ck.extra, "kind": "fused", "fused_from": str(trained.path)})
     print(json.dumps({"out": args.out, "max_abs_logit_change": diff, "parameters": len(list(fused.named_parameters()))}))
     return 0

@@ -32,8 +32,7 @@ def run(args) -> int:
 
     trained = load_trained(args.checkpoint)
     inputs = report_inputs(trained, args.task or trained.extra.get("task") or "toy-negation", args.glue_dir, args.n)
-    model = trained.model.encoder if trained.extra["kind"] == "mlm" else trained.model
-    saturation, energy = saturation_report(model, inputs), energy_report(model, inputs)
+    saturation, energy = saturation_report(trained.model, inputs), energy_report(trained.model, inputs)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saturation.plot(out / "saturation.png")
