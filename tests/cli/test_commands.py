@@ -89,3 +89,13 @@ def test_fuse_keeps_the_outputs(finetuned, tinyspike, tmp_path):
     summary = _last_json(out)
     assert rc == 0 and summary["max_abs_logit_change"] < 1e-3
     assert (tmp_path / "fused.safetensors").is_file()
+
+
+def test_help_of_the_cli_and_of_every_command_prints(capsys):
+    from tinyspike.cli import main
+
+    for argv in (["--help"], *([name, "--help"] for name in
+                              ("tokenizer", "pretrain", "finetune", "evaluate", "report", "fuse", "demo"))):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 0 and "usage: tinyspike" in capsys.readouterr().out

@@ -71,11 +71,18 @@ def load_split(task: str, split: str, glue_dir=None, toy_size: int | None = None
     return load_glue(name, split, glue_dir)
 
 
+def sample_indices(n: int, limit: int | None, seed: int) -> np.ndarray:
+    """``limit`` of ``range(n)`` drawn by a seeded shuffle, in their original order (all when None)."""
+    if limit is None or limit >= n:
+        return np.arange(n)
+    return np.sort(np.random.default_rng([seed, 3]).permutation(n)[:limit])
+
+
 def subsample(split, limit: int | None, seed: int):
-    """The first ``limit`` examples after a seeded shuffle (all of them when ``limit`` is None)."""
+    """A seeded sample of ``limit`` examples of a split (the whole split when ``limit`` is None)."""
     if limit is None or limit >= len(split):
         return split
-    keep = np.sort(np.random.default_rng([seed, 3]).permutation(len(split))[:limit])
+    keep = sample_indices(len(split), limit, seed)
     return type(split)(split.task, [split.text_a[i] for i in keep],
                        None if split.text_b is None else [split.text_b[i] for i in keep], split.labels[keep])
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 import json
 import time
 
-import numpy as np
-
 from ..cli import command
 from ..models.spiking_lm import MaskedLM
 from ..training.loop import train_loop
 from ..training.pretrain import corpus_texts, masked_accuracy, mlm_step, special_ids
 from ..training.trained import load_trained, tokenizer_extra
 from ._common import (add_loop_args, add_model_args, add_tokenizer_args, encode_texts, loop_config, model_config,
-                      tokenizer_for)
+                      sample_indices, tokenizer_for)
 
 
 def _configure(p):
@@ -30,11 +28,10 @@ def split_heldout(texts: list[str], every: int = 50, cap: int = 1000) -> tuple[l
     return [t for i, t in enumerate(texts) if i not in held], [texts[i] for i in sorted(held)]
 
 
-@command("pretrain", "masked-LM pretraining (15% masking, 80/10/10) on a text corpus", _configure)
+@command("pretrain", "masked-LM pretraining (BERT masking: 15 percent of tokens, 80/10/10) on a text corpus", _configure)
 def run(args) -> int:
     texts = corpus_texts(args.corpus, args.glue_dir, seed=args.seed)
-    if args.limit is not None and args.limit < len(texts):
-        texts = [texts[i] for i in np.sort(np.random.default_rng([args.seed, 3]).permutation(len(texts))[:args.limit])]
+    texts = [texts[i] for i in sample_indices(len(texts), args.limit, args.seed)]
     train_texts, held_texts = split_heldout(texts)
     if args.resume:
         previous = load_trained(args.out)
