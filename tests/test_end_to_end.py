@@ -23,10 +23,12 @@ def test_float64_on_request():
     assert all(p.dtype == np.float64 for p in result["params"])
 
 
-def test_cli_demo_runs_both_models_on_a_shrunk_toy_suite(capsys):
+def test_cli_demo_runs_both_models_on_a_shrunk_toy_suite(capsys, tmp_path):
     assert main(["demo", "--tasks", "toy-negation,toy-overlap", "--epochs", "1", "--train-size", "64",
-                 "--d-model", "16", "--layers", "1", "--T", "2", "--json"]) == 0
+                 "--d-model", "16", "--layers", "1", "--T", "2", "--json", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     for row in ("toy-negation   spikingformer", "toy-negation   smoothspike", "toy-overlap    smoothspike"):
         assert row in out
     assert "spearman" in out and out.strip().splitlines()[-1].startswith("{")
+    for run in ("spikingformer/pretrain", "smoothspike/toy-negation", "smoothspike/toy-overlap"):
+        assert (tmp_path / run / "curves.png").is_file() and (tmp_path / run / "metrics.jsonl").is_file()

@@ -35,5 +35,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _COMMANDS[args.command][2](args) or 0
     except KeyboardInterrupt:
-        print("\ninterrupted", file=sys.stderr)
+        print("\ninterrupted (the last checkpoint written, if any, is intact: rerun with --resume)", file=sys.stderr)
         return 130
+    except _user_errors() as err:
+        # bad input (a malformed file, an unknown task, a refused checkpoint, a NaN loss): one clear
+        # line instead of a traceback; everything written before stays on disk
+        print(f"tinyspike {args.command}: error: {err}", file=sys.stderr)
+        return 1
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from .training.checkpoint import CheckpointError
+    from .training.loop import NonFiniteLossError
+
+    return (ValueError, FileNotFoundError, FileExistsError, CheckpointError, NonFiniteLossError)

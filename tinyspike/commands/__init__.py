@@ -1,2 +1,2 @@
-"""Sub-commands of the ``tinyspike`` CLI; importing this package registers them."""
-from . import demo  # noqa: F401
+"""Sub-commands of the ``tinyspike`` CLI; importing this package registers them, in this order."""
+from . import tokenizer, pretrain, finetune, evaluate, report, fuse, demo  # noqa: F401

@@ -1,59 +1,116 @@
-"""``tinyspike demo``: the main job. Trains the Spikingformer baseline and its SmoothSpike version
-(H1, H2, H3 learnable) on the generated toy-GLUE suite, evaluates both, and prints a comparison."""
+"""``tinyspike demo``: the main job. For the Spikingformer baseline and its SmoothSpike version (H1,
+H2, H3 learnable): a short masked-LM pretraining on the toy suite's sentences, then fine-tuning on
+each toy-GLUE task; prints a comparison of the dev metrics, the spike saturation rate and the
+energy estimate, and writes each run's loss/metric curves (and saturation histograms) as PNGs."""
 from __future__ import annotations
 
 import json
+import pathlib
 import time
 
 import numpy as np
-from tqdm import tqdm
 
 from ..cli import command
-from ..data.metrics import task_metrics
-from ..data.tokenizer import train_wordpiece
+from ..data.tokenizer import encode_batch, train_wordpiece
 from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
 from ..models.config import ModelConfig
-from ..models.spiking_lm import SequenceClassifier
-from ..training.finetune import encode_split, finetune, predict
+from ..models.spiking_lm import MaskedLM, SequenceClassifier
+from ..training.checkpoint import load_parameters
+from ..training.finetune import classification_step, encode_split, evaluate, trim_padding
+from ..training.loop import CHECKPOINT, METRICS, LoopConfig, train_loop
+from ..training.pretrain import mlm_step, special_ids
+from ._common import VARIANTS
 
-VARIANTS = {"spikingformer": {}, "smoothspike": {"h1": "learnable", "h2": "learnable", "h3": "learnable"}}
+MAX_LEN = 24
 
 
 def _configure(p):
     p.add_argument("--tasks", default=",".join(TOY_TASKS), help="comma-separated toy tasks (default: all)")
     p.add_argument("--epochs", type=int, default=3, help="fine-tuning epochs per task (default 3)")
+    p.add_argument("--pretrain-epochs", type=int, default=1,
+                   help="masked-LM epochs over the toy suite's sentences before fine-tuning (0: none)")
     p.add_argument("--train-size", type=int, default=2000, help="training examples per task (default 2000)")
     p.add_argument("--d-model", type=int, default=64)
     p.add_argument("--layers", type=int, default=2)
     p.add_argument("--T", type=int, default=4, help="time steps (default 4)")
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--seed", type=int, default=0, help="seed for data, init and shuffling (default 0)")
+    p.add_argument("--out", default="tinyspike-demo", help="folder for the figures and checkpoints")
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
 
-def run_demo(tasks, epochs=3, train_size=2000, d_model=64, layers=2, T=4, lr=2e-3, seed=0, progress=True):
+def _fresh(folder: pathlib.Path) -> pathlib.Path:
+    """The demo reruns in place: remove only the files an earlier demo run wrote there."""
+    for name in (CHECKPOINT, METRICS, "curves.png", "saturation.png"):
+        (folder / name).unlink(missing_ok=True)
+    return folder
+
+
+def spike_columns(model, inputs, figure: pathlib.Path) -> dict[str, float | None]:
+    """Saturation rate and energy per sequence (mJ) on ``inputs``; None where the analysis is missing."""
+    try:
+        from ..analysis import energy_report, saturation_report
+    except ImportError:
+        return {"saturation": None, "energy_mj": None}
+    saturation = saturation_report(model, inputs)
+    saturation.plot(figure)
+    return {"saturation": saturation.overall_rate, "energy_mj": energy_report(model, inputs).total_mj}
+
+
+def run_demo(tasks, epochs=3, train_size=2000, d_model=64, layers=2, T=4, lr=2e-3, seed=0, pretrain_epochs=1,
+             out="tinyspike-demo", progress=True):
+    out = pathlib.Path(out)
+    splits = {t: (make_toy_task(t, "train", train_size, seed), make_toy_task(t, "dev", 500, seed)) for t in tasks}
+    corpus = [s for t in TOY_TASKS for s in _texts(make_toy_task(t, "train", train_size, seed))]
+    tok = train_wordpiece(corpus, vocab_size=256)
     results = {}
-    for task in tasks:
-        train = make_toy_task(task, "train", train_size, seed)
-        dev = make_toy_task(task, "dev", 500, seed)
-        tok = train_wordpiece(train.text_a + (train.text_b or []), vocab_size=256)
-        (train_x, _), (dev_x, _) = encode_split(tok, train, 24), encode_split(tok, dev, 24)
-        for name, switches in VARIANTS.items():
-            cfg = ModelConfig(vocab_size=tok.get_vocab_size(), d_model=d_model, n_layers=layers, n_heads=2,
-                              d_ff=4 * d_model, max_len=24, T=T, seed=seed, **switches)
+    for name, switches in VARIANTS.items():
+        cfg = ModelConfig(vocab_size=tok.get_vocab_size(), d_model=d_model, n_layers=layers, n_heads=2,
+                          d_ff=4 * d_model, max_len=MAX_LEN, T=T, seed=seed, **switches)
+        encoder = None
+        if pretrain_epochs:
+            mlm = MaskedLM(cfg)
+            ids, types, mask, _ = encode_batch(tok, corpus, None, MAX_LEN)
+            step = mlm_step(mlm, (ids, types, mask), tok.token_to_id("[MASK]"), tok.get_vocab_size(), special_ids(tok))
+            train_loop(mlm, step, len(corpus), LoopConfig(epochs=pretrain_epochs, batch=64, lr=lr, seed=seed),
+                       out_dir=_fresh(out / name / "pretrain"), config=cfg.to_dict(), extra={"kind": "mlm"},
+                       desc=f"{'pretrain':13s} {name:13s}", progress=progress)
+            encoder = {k: p.value for k, p in mlm.encoder.named_parameters()}
+        for task in tasks:
+            train, dev = splits[task]
+            (train_x, _), (dev_x, _) = encode_split(tok, train, MAX_LEN), encode_split(tok, dev, MAX_LEN)
             model = SequenceClassifier(cfg, TOY_TASKS[task])
-            steps = epochs * -(-len(train) // 32)
-            bar = tqdm(total=steps, desc=f"{task:13s} {name:13s}", disable=not progress, leave=False)
+            if encoder is not None:
+                load_parameters(model.encoder, encoder, "the demo's pretrained encoder")
             t0 = time.perf_counter()
-            losses = finetune(model, train_x, train.labels, epochs=epochs, batch=32, lr=lr, seed=seed,
-                              on_step=lambda s, loss: (bar.update(1), bar.set_postfix(loss=f"{loss:.3f}")))
-            bar.close()
-            logits = predict(model, *dev_x)
-            pred = logits[:, 0] if logits.shape[1] == 1 else logits.argmax(1)
-            metrics = task_metrics(TOY_METRICS[task], pred, dev.labels)
-            results[(task, name)] = {**metrics, "final_loss": float(np.mean(losses[-20:])),
-                                     "seconds": time.perf_counter() - t0}
+            folder = _fresh(out / name / task)
+            result = train_loop(model, classification_step(model, train_x, train.labels), len(train),
+                                LoopConfig(epochs=epochs, batch=32, lr=lr, seed=seed), out_dir=folder,
+                                config=cfg.to_dict(), extra={"kind": "classifier", "task": task},
+                                evaluate=lambda: evaluate(model, dev_x, dev.labels, TOY_METRICS[task]),
+                                desc=f"{task:13s} {name:13s}", progress=progress)
+            seconds = time.perf_counter() - t0          # training time, without the analysis below
+            results[(task, name)] = {**evaluate(model, dev_x, dev.labels, TOY_METRICS[task]),
+                                     **spike_columns(model, trim_padding(*(a[:128] for a in dev_x)),
+                                                     folder / "saturation.png"),
+                                     "final_loss": float(np.mean(result.losses[-20:])), "seconds": seconds}
     return results
+
+
+def _texts(split) -> list[str]:
+    return split.text_a + (split.text_b or [])
+
+
+def format_table(results) -> str:
+    fmt = "{:14s} {:14s} {:34s} {:>6s} {:>11s} {:>7s} {:>7s}"
+    lines = [fmt.format("task", "model", "dev metrics", "sat.", "energy mJ", "loss", "time")]
+    for (task, name), r in results.items():
+        metrics = "  ".join(f"{k} {r[k]:.3f}" for k in TOY_METRICS[task])
+        sat = "n/a" if r["saturation"] is None else f"{r['saturation']:.3f}"
+        energy = "n/a" if r["energy_mj"] is None else f"{r['energy_mj']:.3g}"
+        lines.append(fmt.format(task, name, metrics, sat, energy, f"{r['final_loss']:.4f}", f"{r['seconds']:.1f}s"))
+    return "\n".join(lines)
 
 
 @command("demo", "train Spikingformer and SmoothSpike on the toy-GLUE suite and compare them", _configure)
@@ -61,12 +118,12 @@ def run(args) -> int:
     tasks = [t.strip() for t in args.tasks.split(",") if t.strip()]
     unknown = [t for t in tasks if t not in TOY_TASKS]
     if unknown:
-        raise SystemExit(f"tinyspike demo: unknown task(s) {unknown}; choose from {list(TOY_TASKS)}")
-    results = run_demo(tasks, args.epochs, args.train_size, args.d_model, args.layers, args.T, args.lr, args.seed)
-    print(f"\n{'task':14s} {'model':14s} {'dev metrics':34s} {'loss':>7s} {'time':>7s}")
-    for (task, name), r in results.items():
-        metrics = "  ".join(f"{k} {v:.3f}" for k, v in r.items() if k in TOY_METRICS[task])
-        print(f"{task:14s} {name:14s} {metrics:34s} {r['final_loss']:7.4f} {r['seconds']:6.1f}s")
+        raise ValueError(f"unknown toy task(s) {unknown}; choose from {list(TOY_TASKS)}")
+    t0 = time.perf_counter()
+    results = run_demo(tasks, args.epochs, args.train_size, args.d_model, args.layers, args.T, args.lr, args.seed,
+                       args.pretrain_epochs, args.out, not args.no_progress)
+    print("\n" + format_table(results))
+    print(f"total {time.perf_counter() - t0:.0f}s; figures and checkpoints in {args.out}/")
     if args.json:
         print(json.dumps({f"{t}/{n}": r for (t, n), r in results.items()}))
     return 0

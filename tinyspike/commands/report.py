@@ -1,0 +1,43 @@
+"""``tinyspike report``: spike-saturation and energy report of a trained checkpoint on real inputs."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from ..cli import command
+from ..training.finetune import trim_padding
+from ..training.trained import load_trained
+from ._common import encode_texts, load_split, subsample
+from .finetune import dev_split_name
+
+
+def _configure(p):
+    p.add_argument("--checkpoint", required=True, help="a `tinyspike pretrain/finetune` --out folder or file")
+    p.add_argument("--task", help="whose dev sentences to feed (default: the checkpoint's task, else toy-negation)")
+    p.add_argument("--glue-dir", help="folder in the standard GLUE layout (default: the hub, when online)")
+    p.add_argument("--n", type=int, default=128, help="how many dev sentences to feed (default 128)")
+    p.add_argument("--out", required=True, help="folder for report.json and saturation.png")
+
+
+def report_inputs(trained, task: str, glue_dir, n: int):
+    """(ids, type_ids, attention_mask) of ``n`` dev sentences, padding columns trimmed."""
+    split = subsample(load_split(task, dev_split_name(task), glue_dir), n, 0)
+    encoded = encode_texts(trained.tokenizer, split.text_a, split.text_b, trained.config.max_len, "report")
+    return trim_padding(*encoded)
+
+
+@command("report", "spike saturation (with a histogram figure) and energy estimate of a checkpoint", _configure)
+def run(args) -> int:
+    from ..analysis import energy_report, saturation_report
+
+    trained = load_trained(args.checkpoint)
+    inputs = report_inputs(trained, args.task or trained.extra.get("task") or "toy-negation", args.glue_dir, args.n)
+    saturation, energy = saturation_report(trained.model, inputs), energy_report(trained.model, inputs)
+    out = pathlib.Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    saturation.plot(out / "saturation.png")
+    (out / "report.json").write_text(json.dumps({"saturation": saturation.to_dict(), "energy": energy.to_dict()},
+                                                indent=1) + "\n")
+    print(json.dumps({"saturation_rate": saturation.overall_rate, "energy_mj": energy.total_mj,
+                      "figure": str(out / "saturation.png"), "report": str(out / "report.json")}))
+    return 0

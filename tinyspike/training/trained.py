@@ -1,0 +1,56 @@
+"""A trained model back from its checkpoint: the config, the tokenizer and the task travel with the
+weights (in the checkpoint's metadata), so one file is enough to evaluate, report on or fuse it."""
+from __future__ import annotations
+
+import dataclasses
+import pathlib
+
+from ..models.config import ModelConfig
+from ..models.spiking_lm import MaskedLM, SequenceClassifier
+from .checkpoint import CheckpointError, load_checkpoint, load_parameters
+from .loop import CHECKPOINT
+
+
+@dataclasses.dataclass
+class Trained:
+    model: object            # MaskedLM or SequenceClassifier
+    tokenizer: object        # a tokenizers.Tokenizer
+    config: ModelConfig
+    extra: dict              # kind ('mlm' | 'classifier'), task, num_labels, max_len, step, ...
+    path: pathlib.Path
+
+
+def checkpoint_path(path: str | pathlib.Path) -> pathlib.Path:
+    """A run folder (``--out`` of pretrain/finetune) means its ``checkpoint.safetensors``."""
+    path = pathlib.Path(path)
+    return path / CHECKPOINT if path.is_dir() else path
+
+
+def tokenizer_extra(tok) -> dict:
+    return {"tokenizer": tok.to_str()}
+
+
+def load_trained(path: str | pathlib.Path) -> Trained:
+    from tokenizers import Tokenizer
+
+    path = checkpoint_path(path)
+    ck = load_checkpoint(path)
+    kind = ck.extra.get("kind")
+    if kind not in ("mlm", "classifier") or "tokenizer" not in ck.extra:
+        raise CheckpointError(f"{path} was not written by `tinyspike pretrain` or `tinyspike finetune` "
+                              "(its metadata lacks the model kind or the tokenizer)")
+    cfg = ModelConfig.from_dict(ck.config)
+    model = MaskedLM(cfg) if kind == "mlm" else SequenceClassifier(cfg, int(ck.extra["num_labels"]))
+    load_parameters(model, ck.params, str(path))
+    return Trained(model, Tokenizer.from_str(ck.extra["tokenizer"]), cfg, ck.extra, path)
+
+
+def load_pretrained_encoder(model, path: str | pathlib.Path) -> Trained:
+    """Copy a pretrained MaskedLM's encoder into ``model.encoder`` (a fresh SequenceClassifier)."""
+    pre = load_trained(path)
+    if pre.extra["kind"] != "mlm":
+        raise CheckpointError(f"{pre.path} is a fine-tuned classifier, not a pretrained masked LM; --init takes "
+                              "the output of `tinyspike pretrain`")
+    params = {k[len("encoder."):]: v.value for k, v in pre.model.named_parameters() if k.startswith("encoder.")}
+    load_parameters(model.encoder, params, f"{pre.path} (encoder)")
+    return pre
