@@ -21,7 +21,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from tinyspike.analysis import E_AC_PJ, E_MAC_PJ, energy_report, operations
+from tinyspike.analysis import E_AC_PJ, E_MAC_PJ, ann_equivalent_mj, energy_report
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.fusion import fuse
 from tinyspike.models.spiking_lm import MaskedLM
@@ -78,8 +78,7 @@ for name, rep in reports.items():
 # The same network as a real-valued transformer (an ANN: every product a MAC, once per token, no T):
 
 # %%
-per_sequence = {"step": seq, "token": seq, "sequence": 1}          # no T: an ANN runs each product once
-ann_mj = sum(op.macs * per_sequence[op.per] for op in operations(models["Spikingformer"], seq)) * E_MAC_PJ * 1e-9
+ann_mj = ann_equivalent_mj(models["Spikingformer"], seq)             # every product a MAC, once per token
 print(f"ANN equivalent: {ann_mj:.4f} mJ per sequence")
 
 fig, ax = plt.subplots(figsize=(8, 4))

@@ -177,3 +177,15 @@ def test_fused_model_backward_matches_central_differences(move_transforms):
         report = check_gradients(forward, backward, {k: p.value for k, p in params.items()}, seed=1,
                                  max_entries=3, directions=1, rtol=1e-4, atol=1e-6)
     assert set(report) == set(params)
+
+
+def test_negative_fold_tol_keeps_the_final_rotation_and_the_outputs():
+    model = SequenceClassifier(_cfg("float64", 1, **VARIANTS["fixed"]), 2)
+    ids, types, mask, _ = _inputs(1)
+    folded, kept = fuse(model), fuse(model, fold_tol=-1)
+    assert folded.encoder.r_final is None and kept.encoder.r_final is not None
+    assert kept.encoder.final_norm.gamma is not None and folded.encoder.final_norm.gamma is None
+    before = model.forward(ids, types, mask)
+    for fused in (folded, kept):
+        after = fused.forward(ids, types, mask)
+        assert np.abs(after - before).max() <= 1e-9 * np.abs(before).max()

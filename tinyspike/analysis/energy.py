@@ -75,3 +75,10 @@ def energy_report(model, inputs) -> EnergyReport:
         acc[3] += e_mac
     layers = [LayerEnergy(name, a, m, ea, em, ea + em) for name, (a, m, ea, em) in per_layer.items()]
     return EnergyReport(sum(r.total_mj for r in layers), layers, rows, rates)
+
+
+def ann_equivalent_mj(model, seq_len: int) -> float:
+    """Energy of the real-valued transformer of the same shapes, per sequence: every product a MAC at
+    4.6 pJ, once per token (no T). BERT-base shapes give the paper's Table 1 figure (51.41 mJ)."""
+    per_sequence = {"step": seq_len, "token": seq_len, "sequence": 1}
+    return sum(op.macs * per_sequence[op.per] for op in operations(model, seq_len)) * E_MAC_PJ * 1e-9
