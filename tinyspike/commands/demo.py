@@ -10,6 +10,7 @@ import time
 
 import numpy as np
 
+from ..analysis import energy_report, saturation_report
 from ..cli import command
 from ..data.tokenizer import encode_batch, train_wordpiece
 from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
@@ -47,12 +48,8 @@ def _fresh(folder: pathlib.Path) -> pathlib.Path:
     return folder
 
 
-def spike_columns(model, inputs, figure: pathlib.Path) -> dict[str, float | None]:
-    """Saturation rate and energy per sequence (mJ) on ``inputs``; None where the analysis is missing."""
-    try:
-        from ..analysis import energy_report, saturation_report
-    except ImportError:
-        return {"saturation": None, "energy_mj": None}
+def spike_columns(model, inputs, figure: pathlib.Path) -> dict[str, float]:
+    """Saturation rate and energy per sequence (mJ) on ``inputs``, with the saturation figure."""
     saturation = saturation_report(model, inputs)
     saturation.plot(figure)
     return {"saturation": saturation.overall_rate, "energy_mj": energy_report(model, inputs).total_mj}
@@ -107,9 +104,7 @@ def format_table(results) -> str:
     lines = [fmt.format("task", "model", "dev metrics", "sat.", "energy mJ", "loss", "time")]
     for (task, name), r in results.items():
         metrics = "  ".join(f"{k} {r[k]:.3f}" for k in TOY_METRICS[task])
-        sat = "n/a" if r["saturation"] is None else f"{r['saturation']:.3f}"
-        energy = "n/a" if r["energy_mj"] is None else f"{r['energy_mj']:.3g}"
-        lines.append(fmt.format(task, name, metrics, sat, energy, f"{r['final_loss']:.4f}", f"{r['seconds']:.1f}s"))
+        lines.append(fmt.format(task, name, metrics, f"{r['saturation']:.3f}", f"{r['energy_mj']:.3g}", f"{r['final_loss']:.4f}", f"{r['seconds']:.1f}s"))
     return "\n".join(lines)
 
 
