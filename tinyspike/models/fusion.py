@@ -12,7 +12,8 @@ so a fused block is a plain Spikingformer block (same parameters and operations 
 working in the R1-rotated basis of the residual stream. The R's are the matrices the forward pass
 uses (the Newton-Schulz output for learnable transforms), not a fresh SVD msign as Algorithm 1 line 20
 writes: the quintic Newton-Schulz output is not orthogonal (R R^T ~ c^2 I, c != 1), so an SVD msign
-would change the model. The products are formed in float64 and cast to the model's dtype.
+would change the model. The unfused blocks already run on these folded weights every forward
+(``folding.py``), so the fused blocks compute exactly what the unfused ones do.
 
 Outside the blocks (docs/fusion.md derives both):
   * the embedding-side ``e R1`` is KEPT: LayerNorm subtracts the mean and scales by gamma between the
@@ -80,20 +81,17 @@ def matrix_used(transform) -> np.ndarray | None:
     return r
 
 
-def _sandwich(w, left, right):
-    """left^T w right for w (d_out, d_in); each R (n, n), block-diagonal blocks (g, n/g, n/g) or None.
-    As rows: w R = _rot(w, R) and left^T w = (w^T left)^T."""
-    return _rot(_rot(w, right).T, left).T
-
-
 def fuse_block(block: SpikingBlock, r1, r2, r3) -> None:
-    """Fold R1, R2, R3 into the block's linear layers in place (float64 products, cast back)."""
-    r1, r2, r3 = (None if r is None else r.astype(np.float64) for r in (r1, r2, r3))
-    for lin, left, right in ((block.wq, None, r1), (block.wk, None, r1), (block.wv, r2, r1),
-                             (block.wo, r1, r2), (block.w1, r3, r1), (block.w2, r1, r3)):
-        W, b = lin.W.value, lin.b.value
-        W[...] = _sandwich(W.astype(np.float64), left, right).astype(W.dtype)    # left^T W right
-        b[...] = _rot(b.astype(np.float64), left).astype(b.dtype)                # left^T b
+    """Fold R1, R2, R3 into the block's linear layers in place.
+
+    The fused weights are the block's own effective weights W' = R_out^T W R_in (``folding.py``): the
+    very arrays the unfused forward multiplies by, so a fused block computes bit for bit what the
+    unfused block computes."""
+    for name, (w_eff, b_eff, _) in block.effective_weights(r1, r2, r3).items():
+        lin = getattr(block, name)
+        lin.W.value[...] = w_eff
+        if lin.b is not None:
+            lin.b.value[...] = b_eff
 
 
 def orthogonal_scale(r: np.ndarray) -> tuple[float, float]:
