@@ -29,7 +29,8 @@ class RMSNorm(nn.Module):
         self.eps = eps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.rms_norm(x, self.gamma.shape, self.gamma, self.eps)
+        # under bf16 autocast the input arrives in bf16: normalise in the parameter's precision
+        return F.rms_norm(x.to(self.gamma.dtype), self.gamma.shape, self.gamma, self.eps)
 
 
 class LayerNorm(nn.Module):
