@@ -30,3 +30,20 @@ def test_matmul_flops_equal_torch_flop_counter_forward_and_backward(variant, sch
         loss.backward()
     expected = matmul_flops(cfg, 3, 14, int(inputs[3].sum()))
     assert (forward.get_total_flops(), backward.get_total_flops()) == (expected["forward"], expected["backward"])
+
+
+def test_byte_counter_counts_what_each_op_reads_and_writes():
+    from tinyspike.export.roofline import ByteCounter
+    a, b = torch.ones(3, 5), torch.ones(5, 7)
+    counter = ByteCounter()
+    with counter:
+        c = a @ b
+        c + 1.0
+    assert counter.bytes == {"matmul": (15 + 35 + 21) * 4, "other": (21 + 21) * 4}
+
+
+def test_roofline_counts_of_a_step_grow_with_the_sequence():
+    from tinyspike.export.roofline import count_step
+    cfg = config("smoothspike-learnable", "float32")
+    short, long = count_step(cfg, 6), count_step(cfg, 12)
+    assert all(long[k] > short[k] > 0 for k in short)
