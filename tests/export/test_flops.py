@@ -42,8 +42,8 @@ def test_byte_counter_counts_what_each_op_reads_and_writes():
     assert counter.bytes == {"matmul": (15 + 35 + 21) * 4, "other": (21 + 21) * 4}
 
 
-def test_roofline_counts_of_a_step_grow_with_the_sequence():
+def test_roofline_counts_of_a_step_grow_with_the_batch():
     from tinyspike.export.roofline import count_step
     cfg = config("smoothspike-learnable", "float32")
-    short, long = count_step(cfg, 6), count_step(cfg, 12)
-    assert all(long[k] > short[k] > 0 for k in short)
+    one, two = count_step(cfg, 1, 12), count_step(cfg, 2, 12)
+    assert all(two[k] > one[k] > 0 for k in one)
