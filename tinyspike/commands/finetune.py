@@ -60,7 +60,7 @@ def run(args) -> int:
     summary = {"task": task, "step": result.step, "total_steps": result.total_steps,
                "seconds": round(time.perf_counter() - t0, 1), "checkpoint": str(result.checkpoint)}
     if result.step == result.total_steps:
-        summary["dev"] = evaluate(model, dev_x, dev.labels, metric_names)
+        summary["dev"] = result.last_eval or evaluate(model, dev_x, dev.labels, metric_names)
         (pathlib.Path(args.out) / "dev_metrics.json").write_text(json.dumps(summary["dev"]) + "\n")
     print(json.dumps(summary))
     return 0

@@ -54,6 +54,6 @@ def run(args) -> int:
     summary = {"step": result.step, "total_steps": result.total_steps, "seconds": round(time.perf_counter() - t0, 1),
                "checkpoint": str(result.checkpoint)}
     if held and result.step == result.total_steps:
-        summary.update(masked_accuracy(model, held, tok, args.seed))
+        summary.update(result.last_eval or masked_accuracy(model, held, tok, args.seed))
     print(json.dumps(summary))
     return 0

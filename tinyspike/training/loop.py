@@ -63,6 +63,7 @@ class LoopResult:
     step: int                      # the global step reached
     total_steps: int
     checkpoint: pathlib.Path | None
+    last_eval: dict | None = None  # the metrics of the last epoch-end evaluation of this call
 
 
 def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_dir=None, resume: bool = False,
@@ -104,6 +105,7 @@ def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_
         saved_at = step
 
     losses: list[float] = []
+    last_eval = None
     bar = tqdm(total=total, initial=start, desc=desc, disable=not progress, dynamic_ncols=True)
     order, order_epoch = None, -1
     step, t0 = start, time.perf_counter()
@@ -135,10 +137,10 @@ def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_
             if on_step:
                 on_step(step - 1, loss)
             if evaluate is not None and step % steps_per_epoch == 0:
-                metrics = evaluate()
-                bar.write(f"{desc} epoch {epoch + 1}: " + "  ".join(f"{k} {v:.4f}" for k, v in metrics.items()))
+                last_eval = evaluate()
+                bar.write(f"{desc} epoch {epoch + 1}: " + "  ".join(f"{k} {v:.4f}" for k, v in last_eval.items()))
                 if log:
-                    log.write({"step": step, "epoch": epoch + 1, "split": "dev", **metrics})
+                    log.write({"step": step, "epoch": epoch + 1, "split": "dev", **last_eval})
             if ckpt and cfg.checkpoint_every and step % cfg.checkpoint_every == 0 and step < total:
                 save(step)
     finally:
@@ -146,7 +148,7 @@ def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_
     if ckpt:
         save(step)
         plot_curves(read_metrics(log.path), out / "curves.png", desc)
-    return LoopResult(losses, step, total, ckpt)
+    return LoopResult(losses, step, total, ckpt, last_eval)
 
 
 def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cfg: LoopConfig) -> int:
