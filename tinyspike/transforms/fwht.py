@@ -36,32 +36,42 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 
 # ---- numba kernel: TILE rows at a time, transposed so that every butterfly is one SIMD operation ----
 # The first stages (h = 1, 2, 4, 8) pair values inside one row, a few floats apart: no SIMD register can
-# hold both sides. Transposing TILE = 16 rows into buf (n, TILE) turns every stage, and the H_m stage,
-# into operations on whole 16-lane rows of buf (one AVX-512 register of float32). buf is 64 KB at
-# n = 1024 (L2); the transposes in and out are the costly part (scalar, strided): see docs/transforms.md.
+# hold both sides. Transposing TILE = 16 rows into buf (n, TILE) turns every stage into operations on
+# whole 16-lane rows of buf (one AVX-512 register of float32), and the H_m stage into one small BLAS
+# product. buf is 64 KB at n = 1024 (L2); the transposes in and out cost about as much as all the
+# butterflies (docs/transforms.md).
 # Each step is its own function over arrays: numba vectorises those loops, not the same loops written
 # inside the prange body.
 TILE = 16
 
 
 @njit(cache=True, error_model="numpy")
-def _transpose_in(x, r0, w, buf):
-    """buf[j, r] = x[r0 + r, j] for r < w (16 x 16 blocks: both sides stay in cache lines)."""
+def _transpose_in(x, buf):
+    """buf[j, r] = x[r, j] for x (TILE, n): 16 x 16 blocks with constant trip counts (so both loops
+    unroll), then the last n % 16 columns."""
     n = x.shape[1]
-    for jb in range(0, n, 16):
-        for r in range(w):
-            for j in range(jb, min(jb + 16, n)):
-                buf[j, r] = x[r0 + r, j]
+    full = n - n % 16
+    for jb in range(0, full, 16):
+        for r in range(TILE):
+            for j in range(jb, jb + 16):
+                buf[j, r] = x[r, j]
+    for r in range(TILE):
+        for j in range(full, n):
+            buf[j, r] = x[r, j]
 
 
 @njit(cache=True, error_model="numpy")
-def _transpose_out(buf, y, r0, w, scale):
-    """y[r0 + r, j] = buf[j, r] * scale for r < w."""
+def _transpose_out(buf, y, scale):
+    """y[r, j] = buf[j, r] * scale for y (TILE, n), blocked as in ``_transpose_in``."""
     n = y.shape[1]
-    for jb in range(0, n, 16):
-        for r in range(w):
-            for j in range(jb, min(jb + 16, n)):
-                y[r0 + r, j] = buf[j, r] * scale
+    full = n - n % 16
+    for jb in range(0, full, 16):
+        for r in range(TILE):
+            for j in range(jb, jb + 16):
+                y[r, j] = buf[j, r] * scale
+    for r in range(TILE):
+        for j in range(full, n):
+            y[r, j] = buf[j, r] * scale
 
 
 @njit(cache=True, error_model="numpy")
@@ -92,40 +102,40 @@ def _sylvester_stages(buf, off, p):
 
 
 @njit(cache=True, error_model="numpy")
-def _base_stage(buf, hm, p, tmp):
-    """X <- H_m X across the m segments of length p of buf (m p, lanes); tmp: (m, lanes)."""
+def _fwht_tile(x, y, hm, p, scale, buf, buf2):
+    """y = H_bar x for one tile x, y (TILE, m p); y may be x; buf, buf2 (m p, TILE) scratch.
+
+    The base stage X <- H_m X across the m segments is one small matrix product: buf viewed as
+    (m, p TILE) is segment-major, so it is hm @ buf (BLAS).
+    """
     m = hm.shape[0]
-    for b in range(p):
-        for a in range(m):
-            for r in range(TILE):
-                tmp[a, r] = 0
-            for c in range(m):
-                hv = hm[a, c]
-                for r in range(TILE):
-                    tmp[a, r] += hv * buf[c * p + b, r]
-        for a in range(m):
-            for r in range(TILE):
-                buf[a * p + b, r] = tmp[a, r]
+    _transpose_in(x, buf)
+    for a in range(m):
+        _sylvester_stages(buf, a * p, p)
+    if m > 1:
+        np.dot(hm, buf.reshape(m, p * TILE), out=buf2.reshape(m, p * TILE))
+        _transpose_out(buf2, y, scale)
+    else:
+        _transpose_out(buf, y, scale)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fwht_tiles(x, y, hm, m, p, scale, nchunks):
-    """y = H_bar x for x, y (N, m * p), y may be x (in place): TILE rows at a time, in nchunks parallel
-    chunks of tiles. The scale 1/sqrt(n) is folded into the write-back."""
+def _fwht_tiles(x, y, hm, p, scale, nchunks):
+    """y = H_bar x for x, y (N, m p), y may be x (in place): TILE rows at a time, in nchunks parallel
+    chunks of whole tiles. The rows after the last whole tile go through a zero-padded tile."""
     nrows, n = y.shape
-    ntiles = (nrows + TILE - 1) // TILE
+    ntiles = nrows // TILE
     for ch in prange(nchunks):
-        buf = np.zeros((n, TILE), y.dtype)             # one buffer per chunk of tiles, reused
-        tmp = np.empty((m, TILE), y.dtype)
+        buf = np.zeros((n, TILE), y.dtype)             # scratch per chunk, reused by its tiles
+        buf2 = np.empty((n, TILE), y.dtype)
         for t in range(ch * ntiles // nchunks, (ch + 1) * ntiles // nchunks):
-            r0 = t * TILE
-            w = min(TILE, nrows - r0)
-            _transpose_in(x, r0, w, buf)
-            for a in range(m):
-                _sylvester_stages(buf, a * p, p)
-            if m > 1:
-                _base_stage(buf, hm, p, tmp)
-            _transpose_out(buf, y, r0, w, scale)
+            _fwht_tile(x[t * TILE:(t + 1) * TILE], y[t * TILE:(t + 1) * TILE], hm, p, scale, buf, buf2)
+    rest = nrows - ntiles * TILE
+    if rest:
+        pad = np.zeros((TILE, n), y.dtype)
+        pad[:rest] = x[ntiles * TILE:]
+        _fwht_tile(pad, pad, hm, p, scale, np.zeros((n, TILE), y.dtype), np.empty((n, TILE), y.dtype))
+        y[ntiles * TILE:] = pad[:rest]
 
 
 def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
@@ -149,9 +159,9 @@ def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
     else:
         y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)
-    hm = (_base(m).T if transpose else _base(m)).astype(x.dtype)
+    hm = np.ascontiguousarray(_base(m).T if transpose else _base(m), dtype=x.dtype)
     rows = y.reshape(-1, n)
     if rows.shape[0]:
-        _fwht_tiles(x.reshape(-1, n), rows, hm, m, p, x.dtype.type(1.0 / np.sqrt(n)),
-                    min(numba.get_num_threads(), rows.shape[0]))
+        _fwht_tiles(x.reshape(-1, n), rows, hm, p, x.dtype.type(1.0 / np.sqrt(n)),
+                    max(1, min(numba.get_num_threads(), rows.shape[0] // TILE)))
     return y
