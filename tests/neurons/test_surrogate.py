@@ -3,7 +3,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 
-from tinyspike.neurons.surrogate import ArcTan, Rectangular, Sigmoid, surrogate_grad_scalar
+from numba import njit
+
+from tinyspike.neurons.surrogate import (ARCTAN, SIGMOID, ArcTan, Rectangular, Sigmoid, arctan_grad, rectangular_grad,
+                                         sigmoid_grad)
 from tinyspike.testing.strategies import seeds
 
 SURROGATES = [Sigmoid(), Sigmoid(alpha=1.5), ArcTan(), ArcTan(alpha=0.7), Rectangular(), Rectangular(0.4)]
@@ -27,8 +30,25 @@ def test_spike_is_heaviside_and_primitive_goes_from_0_to_1(sur):
     assert sur.primitive(x)[0] == pytest.approx(0, abs=1e-6) and sur.primitive(x)[-1] == pytest.approx(1, abs=1e-6)
 
 
+@njit(error_model="numpy")
+def _grad_elementwise(kind, x, alpha, out):
+    """The kernels' use of a grad: one scalar at a time, compiled by numba."""
+    dt = x.dtype.type
+    for i in range(x.shape[0]):
+        if kind == SIGMOID:
+            out[i] = sigmoid_grad(x[i], alpha, dt)
+        elif kind == ARCTAN:
+            out[i] = arctan_grad(x[i], alpha, dt)
+        else:
+            out[i] = rectangular_grad(x[i], alpha, dt)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("sur", SURROGATES, ids=repr)
-def test_scalar_grad_for_kernels_matches_array_grad(sur):
-    x = np.linspace(-2, 2, 41)
-    scalar = np.array([surrogate_grad_scalar(sur.kind, sur.alpha, v) for v in x])
-    np.testing.assert_allclose(scalar, sur.grad(x), rtol=1e-14, atol=0)
+def test_scalar_grad_for_kernels_equals_array_grad_bit_for_bit(sur, dtype):
+    x = np.concatenate([np.linspace(-2, 2, 41), [0.0, -0.0, 1e-30, 30.0, -1e4, np.inf]]).astype(dtype)
+    out = np.empty_like(x)
+    _grad_elementwise(sur.kind, x, dtype(sur.alpha), out)
+    assert sur.grad(x).dtype == dtype
+    np.testing.assert_array_equal(out, sur.grad(x))

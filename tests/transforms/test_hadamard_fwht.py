@@ -5,8 +5,9 @@ from hypothesis import given, strategies as st
 
 from tinyspike.testing.strategies import leading_shapes, seeds
 from tinyspike.transforms import factor, fwht, fwht_numpy, hadamard_matrix, paley
+from tinyspike.transforms.hadamard import BASES, base_matrix, paley2
 
-SMALL_SIZES = [1, 2, 4, 8, 12, 16, 20, 24, 40, 44, 48, 64, 80, 88, 96]
+SMALL_SIZES = [1, 2, 4, 8, 12, 16, 20, 24, 28, 40, 44, 48, 56, 64, 80, 88, 96, 112]
 sizes = st.sampled_from(SMALL_SIZES)
 
 
@@ -23,7 +24,37 @@ def test_paley_I_construction_gives_hadamard_matrix(order):
     np.testing.assert_array_equal(h @ h.T, order * np.eye(order))
 
 
-@pytest.mark.parametrize("n", [0, 3, 28, 36, 52, 100, 768 + 12])
+@pytest.mark.parametrize("order", [28])
+def test_paley_II_construction_gives_symmetric_hadamard_matrix(order):
+    h = paley2(order)
+    np.testing.assert_array_equal(h @ h.T, order * np.eye(order))
+    np.testing.assert_array_equal(h, h.T)
+
+
+@pytest.mark.parametrize("m", BASES)
+def test_every_base_is_hadamard_HtH_eq_mI(m):
+    h = base_matrix(m)
+    assert set(np.unique(h)) <= {-1.0, 1.0}
+    np.testing.assert_array_equal(h.T @ h, m * np.eye(m))
+
+
+@pytest.mark.parametrize("m", BASES)
+@pytest.mark.parametrize("k", [0, 1, 3])
+def test_fwht_equals_dense_product_for_every_base(m, k):
+    """Every supported base m and its doublings m * 2^k; 40 = 20 * 2 (the issue's base order 40) included."""
+    n = m * 2 ** k
+    x = np.random.default_rng(n).standard_normal((3, n))
+    np.testing.assert_allclose(fwht(x), x @ hadamard_matrix(n).T, atol=1e-12)
+    np.testing.assert_allclose(fwht_numpy(x), x @ hadamard_matrix(n).T, atol=1e-12)
+
+
+def test_order_40_is_twenty_times_two():
+    assert factor(40) == (20, 2)
+    h = hadamard_matrix(40)
+    np.testing.assert_allclose(h.T @ h, np.eye(40), atol=1e-12)
+
+
+@pytest.mark.parametrize("n", [0, 3, 36, 52, 60, 100, 768 + 12])
 def test_unsupported_order_error_names_supported_forms(n):
     with pytest.raises(ValueError, match=r"m \* 2\^k"):
         hadamard_matrix(n)
@@ -31,6 +62,7 @@ def test_unsupported_order_error_names_supported_forms(n):
 
 def test_factor_uses_base_times_power_of_two():
     assert factor(768) == (12, 64) and factor(40) == (20, 2) and factor(1024) == (1, 1024)
+    assert factor(28) == (28, 1) and factor(1792) == (28, 64)
 
 
 @given(n=sizes, lead=leading_shapes(), seed=seeds())

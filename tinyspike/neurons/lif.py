@@ -22,11 +22,13 @@ from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
+from numba.extending import register_jitable
 
 from ..layers.base import Layer
-from .surrogate import Sigmoid, Surrogate, surrogate_grad_scalar
+from .surrogate import (ARCTAN, ONE, SIGMOID, Sigmoid, Surrogate, arctan_grad, rectangular_grad,
+                        sigmoid_grad)
 
-BLOCK = 4096  # neurons per parallel work item of the kernels
+CHUNK = 4096  # neurons per parallel work item of the kernels (rounded up to whole channel rows)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,9 @@ class LIFConfig:
 
 
 # ---- the three steps, written once: NumPy calls them on arrays, the kernels on scalars -----------
+# Constants are ONE (exact in every float dtype) or arguments already in the input's dtype, so a float32
+# input is computed in float32 throughout, by NumPy and by the kernels alike.
+@register_jitable
 def charge(v, x, decay_input, tau, leak, v_reset):
     """h = v + (x - (v - v_reset)) / tau  (decay_input)  or  h = lam v + x  (leak)."""
     if decay_input:
@@ -63,13 +68,15 @@ def charge(v, x, decay_input, tau, leak, v_reset):
     return leak * v + x
 
 
+@register_jitable
 def reset(h, s, hard, thr, v_reset):
     """hard: v = (1 - s) h + s v_reset;  soft: v = h - s thr."""
     if hard:
-        return (1.0 - s) * h + s * v_reset
+        return (ONE - s) * h + s * v_reset
     return h - s * thr
 
 
+@register_jitable
 def reset_grad(h, s, sg, hard, detach, thr, v_reset):
     """dv/dh of the reset, with ds/dh = sg:  hard 1 - s - (h - v_reset) sg;  soft 1 - thr sg.
 
@@ -77,16 +84,11 @@ def reset_grad(h, s, sg, hard, detach, thr, v_reset):
     """
     if hard:
         if detach:
-            return 1.0 - s
-        return 1.0 - s - (h - v_reset) * sg
+            return ONE - s
+        return ONE - s - (h - v_reset) * sg
     if detach:
-        return 1.0 + 0.0 * sg
-    return 1.0 - thr * sg
-
-
-_charge_nb = njit(cache=True, error_model="numpy")(charge)
-_reset_nb = njit(cache=True, error_model="numpy")(reset)
-_reset_grad_nb = njit(cache=True, error_model="numpy")(reset_grad)
+        return ONE
+    return ONE - thr * sg
 
 
 class LIFCache(NamedTuple):
@@ -104,14 +106,17 @@ def lif_forward_reference(x, v0, thr, cfg: LIFConfig, *, spiking=True, reset_spi
     finite differences of ``spiking=False`` can reproduce ``detach_reset=True``.
     """
     decay_input, hard = cfg.charge == "decay_input", cfg.reset == "hard"
+    dt = x.dtype.type
+    thr = np.asarray(thr, x.dtype)                   # scalar or (C,), in the input's dtype
+    tau, leak, v_reset = dt(cfg.tau), dt(cfg.leak), dt(cfg.v_reset)
     v = np.zeros(x.shape[1:], x.dtype) if v0 is None else v0.astype(x.dtype, copy=True)
     s = np.empty_like(x)
     h = np.empty_like(x)
     for t in range(x.shape[0]):
-        h[t] = charge(v, x[t], decay_input, cfg.tau, cfg.leak, cfg.v_reset)
+        h[t] = charge(v, x[t], decay_input, tau, leak, v_reset)
         s[t] = cfg.surrogate.spike(h[t] - thr) if spiking else cfg.surrogate.primitive(h[t] - thr)
         sr = s[t] if reset_spikes is None else reset_spikes[t]
-        v = reset(h[t], sr, hard, thr, cfg.v_reset)
+        v = reset(h[t], sr, hard, thr, v_reset)
     return s, v, LIFCache(h, thr, reset_spikes, spiking)
 
 
@@ -125,7 +130,9 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
     """
     h, thr, reset_spikes, spiking = cache
     hard, detach = cfg.reset == "hard", cfg.detach_reset or reset_spikes is not None
-    dhdx, dhdv = cfg.charge_grads()
+    dt = h.dtype.type
+    thr = np.asarray(thr, h.dtype)
+    dhdx, dhdv = (dt(g) for g in cfg.charge_grads())
     dv = np.zeros(h.shape[1:], h.dtype) if dv_last is None else dv_last.astype(h.dtype, copy=True)
     dx = np.empty_like(h)
     for t in range(h.shape[0] - 1, -1, -1):
@@ -134,81 +141,91 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
             sr = reset_spikes[t]
         else:
             sr = cfg.surrogate.spike(h[t] - thr) if spiking else cfg.surrogate.primitive(h[t] - thr)
-        dh = ds[t] * sg + dv * reset_grad(h[t], sr, sg, hard, detach, thr, cfg.v_reset)
+        dh = ds[t] * sg + dv * reset_grad(h[t], sr, sg, hard, detach, thr, dt(cfg.v_reset))
         dx[t] = dh * dhdx
         dv = dh * dhdv
     return dx, dv
 
 
-# ---- numba kernels: the same loop, time inside a block of neurons --------------------------------
+# ---- numba kernels: the same loop over a chunk of neurons, chunks in parallel ---------------------
+# Each parallel work item owns CHUNK neurons and runs the whole time loop on them, so the membrane v of
+# the chunk stays in L1 between steps; inside a step, one contiguous row of neurons vectorises (SIMD).
+# Traffic per element: forward reads x and writes s and h, backward reads ds and h and writes dx
+# (``docs/neurons.md`` compares this with a copy). The row loops sit in their own functions: numba
+# vectorises a loop over 1-D contiguous slices, not the same loop written inline in a prange body.
 @njit(cache=True, error_model="numpy")
-def _forward_step(v, x, th, decay_input, tau, leak, v_reset, hard):
-    """One neuron, one step: charge, fire, reset. Returns (h, s, v)."""
-    h = _charge_nb(v, x, decay_input, tau, leak, v_reset)
-    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
-    return h, s, _reset_nb(h, s, hard, th, v_reset)
+def _forward_row(x, th, v, s, h, decay_input, tau, leak, v_reset, hard):
+    """One time step for a run of neurons, all (n,): charge, fire, reset; v is updated in place."""
+    dt = x.dtype.type
+    for j in range(x.shape[0]):
+        hj = charge(v[j], x[j], decay_input, tau, leak, v_reset)
+        sj = dt(hj - th[j] >= 0)                       # branch-free: spikes are unpredictable
+        h[j] = hj
+        s[j] = sj
+        v[j] = reset(hj, sj, hard, th[j], v_reset)
 
 
-@njit(cache=True, error_model="numpy")
-def _backward_step(dv, ds, h, th, kind, alpha, dhdx, dhdv, v_reset, hard, detach):
-    """One neuron, one step back: returns (dx_t, dv_{t-1}) from (dv_t, ds_t, h_t)."""
-    sg = surrogate_grad_scalar(kind, alpha, h - th)
-    s = np.float64(h >= th)         # branch-free: spikes are unpredictable
-    dh = ds * sg + dv * _reset_grad_nb(h, s, sg, hard, detach, th, v_reset)
+@register_jitable(inline="always")
+def _backward_step(ds, h, th, dv, sg, dhdx, dhdv, v_reset, hard, detach, dt):
+    """One neuron, one step back: (dx_t, dv_{t-1}) from dv_t, ds_t, h_t and sg = ds_t/dh_t."""
+    s = dt(h - th >= 0)                                 # s_t, recomputed (spiking mode)
+    dh = ds * sg + dv * reset_grad(h, s, sg, hard, detach, th, v_reset)
     return dh * dhdx, dh * dhdv
 
 
-@njit(parallel=True, cache=True, error_model="numpy")
-def _lif_forward_kernel(x, v0, thr, decay_input, tau, leak, v_reset, hard, s, h, v):
-    """x, s, h: (T, N); v0, v: (N,); thr: (1,) or (C,) with N a multiple of C.
+@njit(cache=True, error_model="numpy")
+def _backward_row(kind, ds, h, th, dv, dx, alpha, dhdx, dhdv, v_reset, hard, detach):
+    """One time step back for a run of neurons, all (n,): dx_t, and dv_{t-1} in place of dv_t.
 
-    Blocks of neurons run in parallel; inside a block, time is the outer loop so the inner loop over
-    neurons is contiguous. The scalar-threshold loop is written apart so it has no index arithmetic.
+    One loop per surrogate (``kind``): with the choice outside, each loop vectorises.
     """
-    T, N = x.shape
-    C = thr.shape[0]
-    for b in prange((N + BLOCK - 1) // BLOCK):
-        lo = b * BLOCK
-        hi = min(N, lo + BLOCK)
-        for j in range(lo, hi):
-            v[j] = v0[j]
-        for t in range(T):
-            if C == 1:
-                th = thr[0]
-                for j in range(lo, hi):
-                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], th, decay_input, tau, leak, v_reset, hard)
-            else:
-                for j in range(lo, hi):
-                    h[t, j], s[t, j], v[j] = _forward_step(v[j], x[t, j], thr[j % C], decay_input, tau, leak,
-                                                           v_reset, hard)
+    dt = h.dtype.type
+    n = h.shape[0]
+    if kind == SIGMOID:
+        for j in range(n):
+            sg = sigmoid_grad(h[j] - th[j], alpha, dt)
+            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
+    elif kind == ARCTAN:
+        for j in range(n):
+            sg = arctan_grad(h[j] - th[j], alpha, dt)
+            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
+    else:
+        for j in range(n):
+            sg = rectangular_grad(h[j] - th[j], alpha, dt)
+            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _lif_backward_kernel(ds, dv_last, h, thr, kind, alpha, dhdx, dhdv, v_reset, hard, detach, dx, dv):
-    """ds, h, dx: (T, N); dv_last, dv: (N,). Spiking mode: s_t recomputed as h_t >= thr."""
+def _lif_forward_kernel(x, v0, thr_row, decay_input, tau, leak, v_reset, hard, s, h, v):
+    """x, s, h: (T, N); v0, v: (N,); thr_row: the thresholds of one chunk (tiled channels)."""
+    T, N = x.shape
+    c = thr_row.shape[0]
+    for b in prange((N + c - 1) // c):
+        lo, hi = b * c, min(N, b * c + c)
+        v[lo:hi] = v0[lo:hi]
+        for t in range(T):
+            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v[lo:hi], s[t, lo:hi], h[t, lo:hi], decay_input, tau,
+                         leak, v_reset, hard)
+
+
+@njit(parallel=True, cache=True, error_model="numpy")
+def _lif_backward_kernel(kind, ds, dv_last, h, thr_row, alpha, dhdx, dhdv, v_reset, hard, detach, dx, dv):
+    """ds, h, dx: (T, N); dv_last, dv: (N,); kind: the surrogate (SIGMOID, ARCTAN, RECTANGULAR)."""
     T, N = h.shape
-    C = thr.shape[0]
-    for b in prange((N + BLOCK - 1) // BLOCK):
-        lo = b * BLOCK
-        hi = min(N, lo + BLOCK)
-        for j in range(lo, hi):
-            dv[j] = dv_last[j]
+    c = thr_row.shape[0]
+    for b in prange((N + c - 1) // c):
+        lo, hi = b * c, min(N, b * c + c)
+        dv[lo:hi] = dv_last[lo:hi]
         for t in range(T - 1, -1, -1):
-            if C == 1:
-                th = thr[0]
-                for j in range(lo, hi):
-                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], th, kind, alpha, dhdx, dhdv,
-                                                     v_reset, hard, detach)
-            else:
-                for j in range(lo, hi):
-                    dx[t, j], dv[j] = _backward_step(dv[j], ds[t, j], h[t, j], thr[j % C], kind, alpha, dhdx,
-                                                     dhdv, v_reset, hard, detach)
+            _backward_row(kind, ds[t, lo:hi], h[t, lo:hi], thr_row[:hi - lo], dv[lo:hi], dx[t, lo:hi], alpha,
+                          dhdx, dhdv, v_reset, hard, detach)
 
 
-def _thr_vector(thr, x):
-    """Threshold as a 1-D array the kernels index: (1,) for a scalar, (C,) per channel."""
-    t = np.asarray(thr, dtype=x.dtype).reshape(-1)
-    return np.ascontiguousarray(t)
+def _threshold_row(thr, dtype):
+    """Thresholds for one chunk of neurons: a scalar repeated, or the (C,) channel values tiled to a whole
+    number of rows, so chunk b starts at channel 0 (chunks start at multiples of C)."""
+    t = np.asarray(thr, dtype=dtype).reshape(-1)                  # (1,) or (C,)
+    return np.ascontiguousarray(np.tile(t, -(-CHUNK // t.shape[0])))
 
 
 def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=True, reset_spikes=None,
@@ -230,7 +247,7 @@ def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=Tr
     v0f = np.zeros(n, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
     s, h, v = (np.empty_like(x2), np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
     dt = x.dtype.type
-    _lif_forward_kernel(x2, v0f, _thr_vector(thr, x), cfg.charge == "decay_input", dt(cfg.tau),
+    _lif_forward_kernel(x2, v0f, _threshold_row(thr, x.dtype), cfg.charge == "decay_input", dt(cfg.tau),
                         dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, h, v)
     return s.reshape(x.shape), v.reshape(shape), LIFCache(h.reshape(x.shape), thr, None, True)
 
@@ -249,10 +266,11 @@ def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, 
     ds2 = np.ascontiguousarray(ds, dtype=h.dtype).reshape(T, -1)
     dvl = np.zeros(n, h.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=h.dtype).reshape(-1)
     dx, dv = (np.empty_like(h2), np.empty(n, h.dtype)) if out is None else out
-    dhdx, dhdv = cfg.charge_grads()
     dt = h.dtype.type
-    _lif_backward_kernel(ds2, dvl, h2, _thr_vector(cache.thr, h), cfg.surrogate.kind, dt(cfg.surrogate.alpha),
-                         dt(dhdx), dt(dhdv), dt(cfg.v_reset), cfg.reset == "hard", cfg.detach_reset, dx, dv)
+    dhdx, dhdv = cfg.charge_grads()
+    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, h2, _threshold_row(cache.thr, h.dtype),
+                         dt(cfg.surrogate.alpha), dt(dhdx), dt(dhdv), dt(cfg.v_reset),
+                         cfg.reset == "hard", cfg.detach_reset, dx, dv)
     return dx.reshape(h.shape), dv.reshape(shape)
 
 

@@ -6,16 +6,22 @@ Each surrogate pairs three functions of ``x = h - thr`` (spikingjelly's pattern)
     primitive(x) = a smooth step with the same limits   used by ``spiking=False`` (finite differences)
     grad(x)      = d primitive / dx                used by the backward in both modes
 
-``kind`` is the integer the numba kernels switch on (``surrogate_grad_scalar``).
+Each ``grad`` is a module-level function ``*_grad(x, alpha, dt)`` written once for NumPy arrays and
+numba scalars (the LIF kernels inline them). Every constant is either exact in any float
+dtype (``ONE``, ``HALF``) or cast to the working float type ``dt``, so float32 input is computed in float32
+throughout and the kernels agree with NumPy bit for bit.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba import njit
+from numba.extending import register_jitable
+
+from .exp_neg import exp_neg
 
 SIGMOID, ARCTAN, RECTANGULAR = 0, 1, 2
+ONE, HALF = np.float32(1.0), np.float32(0.5)   # exact in every float dtype: never promote float32 to float64
 
 
 class Surrogate:
@@ -26,28 +32,57 @@ class Surrogate:
         """Heaviside step: 1 where x >= 0, else 0 (same dtype as x)."""
         return (x >= 0).astype(x.dtype)
 
+    def grad(self, x):
+        """d primitive / dx, in x's float dtype (float16 and integers are computed in float64)."""
+        x = np.asarray(x)
+        if x.dtype not in (np.float32, np.float64):
+            x = x.astype(np.float64)
+        dt = x.dtype.type
+        return GRADS[self.kind](x, dt(self.alpha), dt)
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(alpha={self.alpha})"
+
+
+@register_jitable(inline="always")
+def sigmoid_grad(x, alpha, dt):
+    """alpha e / (1 + e)^2 with e = exp(-alpha |x|)  (= alpha sigmoid(alpha x) (1 - sigmoid(alpha x)))."""
+    e = exp_neg(alpha * np.abs(x), dt)           # in (0, 1]: no overflow
+    return alpha * e / ((ONE + e) * (ONE + e))
+
+
+@register_jitable(inline="always")
+def arctan_grad(x, alpha, dt):
+    """(alpha/2) / (1 + z^2) with z = (pi/2) alpha x."""
+    z = dt(0.5 * math.pi) * alpha * x
+    return HALF * alpha / (ONE + z * z)
+
+
+@register_jitable(inline="always")
+def rectangular_grad(x, alpha, dt):
+    """1/a on |x| < a/2, else 0 (a = alpha, the window width)."""
+    return (np.abs(x) < HALF * alpha) * (ONE / alpha)
+
+
+GRADS = {SIGMOID: sigmoid_grad, ARCTAN: arctan_grad, RECTANGULAR: rectangular_grad}
 
 
 class Sigmoid(Surrogate):
     """primitive(x) = sigmoid(alpha x);  grad(x) = alpha sigmoid(alpha x)(1 - sigmoid(alpha x)).
 
-    grad is evaluated as ``alpha e / (1 + e)^2`` with ``e = exp(-alpha |x|)`` (symmetric, no overflow).
-    SmoothSpike / spikingjelly default: alpha = 4.
+    grad is evaluated as ``alpha e / (1 + e)^2`` with ``e = exp(-alpha |x|)`` (symmetric, no overflow;
+    exp by ``exp_neg``). SmoothSpike / spikingjelly default: alpha = 4.
     """
     kind = SIGMOID
 
     def __init__(self, alpha: float = 4.0):
+        if not alpha > 0:
+            raise ValueError(f"Sigmoid surrogate: alpha must be positive, got {alpha}")
         self.alpha = float(alpha)
 
     def primitive(self, x):
         e = np.exp(-self.alpha * np.abs(x))            # in (0, 1]: no overflow
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(x.dtype)
-
-    def grad(self, x):
-        e = np.exp(-self.alpha * np.abs(x))
-        return self.alpha * e / ((1.0 + e) * (1.0 + e))
 
 
 class ArcTan(Surrogate):
@@ -60,10 +95,6 @@ class ArcTan(Surrogate):
     def primitive(self, x):
         return 0.5 + np.arctan(0.5 * math.pi * self.alpha * x) / math.pi
 
-    def grad(self, x):
-        z = 0.5 * math.pi * self.alpha * x
-        return 0.5 * self.alpha / (1.0 + z * z)
-
 
 class Rectangular(Surrogate):
     """Straight-through with window a: primitive(x) = clip(x/a + 1/2, 0, 1);  grad(x) = 1/a on |x| < a/2.
@@ -73,22 +104,12 @@ class Rectangular(Surrogate):
     kind = RECTANGULAR
 
     def __init__(self, width: float = 1.0):
+        if not width > 0:
+            raise ValueError(f"Rectangular surrogate: width must be positive, got {width}")
         self.alpha = float(width)
 
     def primitive(self, x):
         return np.clip(x / self.alpha + 0.5, 0.0, 1.0)
 
-    def grad(self, x):
-        return np.where(np.abs(x) < 0.5 * self.alpha, 1.0 / self.alpha, 0.0).astype(x.dtype)
 
 
-@njit(cache=True, error_model="numpy")
-def surrogate_grad_scalar(kind, alpha, x):
-    """The same ``grad(x)`` for one float, for the numba kernels (formulas as in the classes above)."""
-    if kind == SIGMOID:
-        e = math.exp(-alpha * abs(x))
-        return alpha * e / ((1.0 + e) * (1.0 + e))
-    if kind == ARCTAN:
-        z = 0.5 * math.pi * alpha * x
-        return 0.5 * alpha / (1.0 + z * z)
-    return 1.0 / alpha if abs(x) < 0.5 * alpha else 0.0

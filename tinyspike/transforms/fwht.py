@@ -34,67 +34,108 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
     return (y * x.dtype.type(1.0 / np.sqrt(n))).reshape(x.shape)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _fwht_tiles(x, y, hm, m, p, scale, tile, nchunks):
-    """y = H_bar x row by row for x, y (N, m * p); y may be x (in place).
+# ---- numba kernel: TILE rows at a time, transposed so that every butterfly is one SIMD operation ----
+# The first stages (h = 1, 2, 4, 8) pair values inside one row, a few floats apart: no SIMD register can
+# hold both sides. Transposing TILE = 16 rows into buf (n, TILE) turns every stage into operations on
+# whole 16-lane rows of buf (one AVX-512 register of float32), and the H_m stage into one small BLAS
+# product. buf is 64 KB at n = 1024 (L2); the transposes in and out cost about as much as all the
+# butterflies (docs/transforms.md).
+# Each step is its own function over arrays: numba vectorises those loops, not the same loops written
+# inside the prange body.
+TILE = 16
 
-    Rows are processed ``tile`` at a time in a transposed buffer buf (n, tile), so every
-    butterfly u, v -> u + v, u - v runs over ``tile`` contiguous lanes (SIMD), even for the first
-    stages (h = 1, 2, 4) that are strided within a row. Then hm (m x m) is applied across the m
-    segments, and the scale is folded into the write-back.
+
+@njit(cache=True, error_model="numpy")
+def _transpose_in(x, buf):
+    """buf[j, r] = x[r, j] for x (TILE, n): 16 x 16 blocks with constant trip counts (so both loops
+    unroll), then the last n % 16 columns."""
+    n = x.shape[1]
+    full = n - n % 16
+    for jb in range(0, full, 16):
+        for r in range(TILE):
+            for j in range(jb, jb + 16):
+                buf[j, r] = x[r, j]
+    for r in range(TILE):
+        for j in range(full, n):
+            buf[j, r] = x[r, j]
+
+
+@njit(cache=True, error_model="numpy")
+def _transpose_out(buf, y, scale):
+    """y[r, j] = buf[j, r] * scale for y (TILE, n), blocked as in ``_transpose_in``."""
+    n = y.shape[1]
+    full = n - n % 16
+    for jb in range(0, full, 16):
+        for r in range(TILE):
+            for j in range(jb, jb + 16):
+                y[r, j] = buf[j, r] * scale
+    for r in range(TILE):
+        for j in range(full, n):
+            y[r, j] = buf[j, r] * scale
+
+
+@njit(cache=True, error_model="numpy")
+def _sylvester_stages(buf, off, p):
+    """H_p on rows off .. off + p of buf (p, lanes): butterflies u, v -> u + v, u - v over the lanes."""
+    h = 1
+    while 4 * h <= p:                      # radix 4: stages h and 2h in one pass
+        for i in range(off, off + p, 4 * h):
+            for j in range(i, i + h):
+                for r in range(TILE):
+                    a0 = buf[j, r]
+                    a1 = buf[j + h, r]
+                    a2 = buf[j + 2 * h, r]
+                    a3 = buf[j + 3 * h, r]
+                    b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
+                    buf[j, r] = b0 + b2
+                    buf[j + h, r] = b1 + b3
+                    buf[j + 2 * h, r] = b0 - b2
+                    buf[j + 3 * h, r] = b1 - b3
+        h *= 4
+    if h < p:                              # odd number of stages: one radix-2 pass
+        for j in range(off, off + h):
+            for r in range(TILE):
+                u = buf[j, r]
+                v = buf[j + h, r]
+                buf[j, r] = u + v
+                buf[j + h, r] = u - v
+
+
+@njit(cache=True, error_model="numpy")
+def _fwht_tile(x, y, hm, p, scale, buf, buf2):
+    """y = H_bar x for one tile x, y (TILE, m p); y may be x; buf, buf2 (m p, TILE) scratch.
+
+    The base stage X <- H_m X across the m segments is one small matrix product: buf viewed as
+    (m, p TILE) is segment-major, so it is hm @ buf (BLAS).
     """
+    m = hm.shape[0]
+    _transpose_in(x, buf)
+    for a in range(m):
+        _sylvester_stages(buf, a * p, p)
+    if m > 1:
+        np.dot(hm, buf.reshape(m, p * TILE), out=buf2.reshape(m, p * TILE))
+        _transpose_out(buf2, y, scale)
+    else:
+        _transpose_out(buf, y, scale)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _fwht_tiles(x, y, hm, p, scale, nchunks):
+    """y = H_bar x for x, y (N, m p), y may be x (in place): TILE rows at a time, in nchunks parallel
+    chunks of whole tiles. The rows after the last whole tile go through a zero-padded tile."""
     nrows, n = y.shape
-    ntiles = (nrows + tile - 1) // tile
-    for ch in prange(nchunks):                         # one buffer per thread-chunk, reused
-        buf = np.zeros((n, tile), y.dtype)             # (n, tile): feature-major
-        tmp = np.empty((m, tile), y.dtype)
+    ntiles = nrows // TILE
+    for ch in prange(nchunks):
+        buf = np.zeros((n, TILE), y.dtype)             # scratch per chunk, reused by its tiles
+        buf2 = np.empty((n, TILE), y.dtype)
         for t in range(ch * ntiles // nchunks, (ch + 1) * ntiles // nchunks):
-            r0 = t * tile
-            w = min(tile, nrows - r0)
-            for jb in range(0, n, 16):                 # blocked transpose in
-                for r in range(w):
-                    for j in range(jb, min(jb + 16, n)):
-                        buf[j, r] = x[r0 + r, j]
-            for a in range(m):                         # butterfly on each length-p segment
-                off = a * p
-                h = 1
-                while 4 * h <= p:                      # radix 4: stages h and 2h in one pass
-                    for i in range(off, off + p, 4 * h):
-                        for j in range(i, i + h):
-                            for r in range(tile):
-                                a0 = buf[j, r]
-                                a1 = buf[j + h, r]
-                                a2 = buf[j + 2 * h, r]
-                                a3 = buf[j + 3 * h, r]
-                                b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
-                                buf[j, r] = b0 + b2
-                                buf[j + h, r] = b1 + b3
-                                buf[j + 2 * h, r] = b0 - b2
-                                buf[j + 3 * h, r] = b1 - b3
-                    h *= 4
-                if h < p:                              # odd number of stages: one radix-2 pass
-                    for j in range(off, off + h):
-                        for r in range(tile):
-                            u = buf[j, r]
-                            v = buf[j + h, r]
-                            buf[j, r] = u + v
-                            buf[j + h, r] = u - v
-            if m > 1:                                  # base factor: X <- H_m X across segments
-                for b in range(p):
-                    for a in range(m):
-                        for r in range(tile):
-                            tmp[a, r] = 0
-                        for c in range(m):
-                            hv = hm[a, c]
-                            for r in range(tile):
-                                tmp[a, r] += hv * buf[c * p + b, r]
-                    for a in range(m):
-                        for r in range(tile):
-                            buf[a * p + b, r] = tmp[a, r]
-            for jb in range(0, n, 16):                 # blocked transpose out, scaled
-                for r in range(w):
-                    for j in range(jb, min(jb + 16, n)):
-                        y[r0 + r, j] = buf[j, r] * scale
+            _fwht_tile(x[t * TILE:(t + 1) * TILE], y[t * TILE:(t + 1) * TILE], hm, p, scale, buf, buf2)
+    rest = nrows - ntiles * TILE
+    if rest:
+        pad = np.zeros((TILE, n), y.dtype)
+        pad[:rest] = x[ntiles * TILE:]
+        _fwht_tile(pad, pad, hm, p, scale, np.zeros((n, TILE), y.dtype), np.empty((n, TILE), y.dtype))
+        y[ntiles * TILE:] = pad[:rest]
 
 
 def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
@@ -118,10 +159,9 @@ def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
     else:
         y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)
-    hm = (_base(m).T if transpose else _base(m)).astype(x.dtype)
+    hm = np.ascontiguousarray(_base(m).T if transpose else _base(m), dtype=x.dtype)
     rows = y.reshape(-1, n)
     if rows.shape[0]:
-        tile = min(32, rows.shape[0])
-        _fwht_tiles(x.reshape(-1, n), rows, hm, m, p, x.dtype.type(1.0 / np.sqrt(n)), tile,
-                    numba.get_num_threads())
+        _fwht_tiles(x.reshape(-1, n), rows, hm, p, x.dtype.type(1.0 / np.sqrt(n)),
+                    max(1, min(numba.get_num_threads(), rows.shape[0] // TILE)))
     return y
