@@ -107,3 +107,20 @@ def test_a_unit_killed_before_its_first_checkpoint_starts_over(tiny_glue, tmp_pa
 def test_a_bad_pattern_is_one_clear_error(tiny_glue, tmp_path, capsys):
     assert _run(tiny_glue, tmp_path / "work", "--only", "pretrain/nope") == 1
     assert "matches no unit" in capsys.readouterr().err and not (tmp_path / "work").exists()
+
+
+def test_a_unit_held_by_a_live_driver_is_passed_over_and_its_dependents_wait(tiny_glue, tmp_path, capsys):
+    import os
+
+    work = tmp_path / "work"
+    assert _run(tiny_glue, work, "--only", "tokenizer") == 0
+    lock = work / "runs" / "pretrain__baseline.lock"
+    lock.write_text(str(os.getppid()))                              # a live process holds it
+    capsys.readouterr()
+    assert _run(tiny_glue, work, "--only", "measure/baseline") == 0
+    out = capsys.readouterr().out
+    assert "busy  pretrain/baseline" in out and "wait  measure/baseline" in out
+    assert not (work / "results" / "pretrain__baseline.json").exists()
+    lock.write_text("999999999")                                    # no such process: a killed driver's lock
+    assert _run(tiny_glue, work, "--only", "measure/baseline") == 0
+    assert (work / "results" / "measure__baseline.json").is_file() and not lock.exists()
