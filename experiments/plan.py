@@ -67,10 +67,10 @@ PRESETS: dict[str, Preset] = {
                   pretrain_epochs=1, finetune_limit=2000, finetune_epochs=2, batch=32, lr=1e-3, seeds=(0, 1, 2),
                   tasks=GLUE5, measure_n=128, checkpoint_every=25),
     # the part of ``cpu`` that fits in under an hour of a 2-core machine shared with a dozen other processes:
-    # the same model, 50 pretraining steps, 50 fine-tuning steps (run with --only on a few
+    # the same model, 50 pretraining steps, up to 250 fine-tuning steps (run with --only on a few
     # configurations and SST-2; docs/results.md)
     "cpu-slice": Preset(d_model=128, layers=2, heads=4, T=4, max_len=64, vocab_size=4096, pretrain_limit=1632,
-                        pretrain_epochs=1, finetune_limit=1600, finetune_epochs=1, batch=32, lr=1e-3, seeds=(0, 1, 2),
+                        pretrain_epochs=1, finetune_limit=8000, finetune_epochs=1, batch=32, lr=1e-3, seeds=(0, 1, 2),
                         tasks=GLUE5, measure_n=64, checkpoint_every=10),
 }
 

@@ -92,6 +92,9 @@ def main(argv=None) -> int:
         if not claim(lock):
             print(f"busy  {unit.id} (another driver runs it: {lock})", flush=True)
             continue
+        if path.is_file():                                # finished by another driver since we looked
+            lock.unlink(missing_ok=True)
+            continue
         print(f"start {unit.id}", flush=True)
         try:
             record = run_unit(ctx, unit)

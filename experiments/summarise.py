@@ -145,10 +145,12 @@ def claims(results: list[dict]) -> str:
     missing = [t for t in (1, 2, 4) if t not in pairs]
     if not pairs:
         verdict = MISSING
-    elif any(s >= b for b, s in pairs.values()):
-        verdict = "disagree"
     else:
-        verdict = "agree" if not missing else f"agree where measured (T={', '.join(map(str, missing))} {MISSING})"
+        worse = [t for t, (b, s) in sorted(pairs.items()) if s >= b]
+        verdict = (f"disagree (not lower at T={', '.join(map(str, worse))})" if worse
+                   else "agree" if not missing else "agree where measured")
+        if missing:
+            verdict += f"; T={', '.join(map(str, missing))} {MISSING}"
     rows.append(("SmoothSpike lowers the saturation rate at every T", verdict, detail or "–"))
     # 2. the best model reaches >= 80% SST-2 dev accuracy
     sst2 = {c: float(np.mean(v)) for (c, t), v in scores.items() if t == "sst2"}
@@ -186,7 +188,7 @@ def plot_saturation_per_layer(results: list[dict], path) -> bool:
     configs = [c for c in CONFIGS if c in measure]
     if not configs:
         return False
-    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 3), squeeze=False)
+    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 3), squeeze=False, sharey=True)
     for ax, config in zip(axes[0], configs):
         sites = measure[config]["sites"]
         layers = sorted({s["layer"] for s in sites})
