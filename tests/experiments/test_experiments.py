@@ -124,3 +124,26 @@ def test_a_unit_held_by_a_live_driver_is_passed_over_and_its_dependents_wait(tin
     lock.write_text("999999999")                                    # no such process: a killed driver's lock
     assert _run(tiny_glue, work, "--only", "measure/baseline") == 0
     assert (work / "results" / "measure__baseline.json").is_file() and not lock.exists()
+
+
+def _measured(config, T, rate):
+    return {"kind": "measure", "config": config, "model": {"T": T}, "metrics": {"saturation_rate": rate}}
+
+
+def _finetuned(config, task, seed, score):
+    return {"kind": "finetune", "config": config, "task": task, "seed": seed, "metrics": {"score": score}}
+
+
+def test_claims_say_agree_only_when_every_measured_direction_agrees():
+    from experiments.summarise import claims
+
+    lower = [_measured("baseline-T1", 1, 0.3), _measured("smoothspike-T1", 1, 0.1),
+             _measured("baseline", 4, 0.2), _measured("smoothspike", 4, 0.1)]
+    text = claims(lower)
+    assert "| agree where measured; T=2 not yet measured |" in text
+    text = claims(lower + [_measured("baseline-T2", 2, 0.1), _measured("smoothspike-T2", 2, 0.2)])
+    assert "disagree (not lower at T=2)" in text
+    scores = [_finetuned("baseline", "sst2", s, 70.0 + s) for s in range(3)] + [_finetuned("smoothspike", "sst2", 0, 81.0)]
+    text = claims(scores)
+    assert "| agree | best: smoothspike 81.0% |" in text
+    assert "agree on sst2 only" in text and "baseline 71.0, smoothspike 81.0 over 1 task(s)" in text
