@@ -236,6 +236,29 @@ def plot_saturation_per_T(results: list[dict], path) -> bool:
     return True
 
 
+def pending(results: list[dict]) -> str:
+    """What the plan the results came from still lacks, unit kind by unit kind."""
+    plans = sorted({r.get("plan") for r in results if r.get("plan")})
+    done = {r["unit"] for r in results}
+    lines = []
+    for plan in plans:
+        todo = [u for u in all_units(PRESETS[plan]) if u.id not in done]
+        for kind in ("pretrain", "measure", "finetune"):
+            left = [u for u in todo if u.kind == kind]
+            total = sum(u.kind == kind for u in all_units(PRESETS[plan]))
+            if kind == "finetune":
+                cells = sorted({(u.config, u.task) for u in left})
+                lines.append(f"- `{plan}` fine-tuning: {len(left)} of {total} units not run ({len(cells)} "
+                             "(model, task) cells lack some or all of their seeds).")
+            else:
+                names = ", ".join(f"`{u.config}`" for u in left) or "none"
+                lines.append(f"- `{plan}` {kind}: {len(left)} of {total} not run: {names}.")
+    if "cpu" not in plans:
+        lines.append("- the `cpu` plan (the reduced real plan, 3 seeds, all 12 models and 5 tasks): not started; its "
+                     "estimated time is under *Time each part took*.")
+    return "\n".join(lines)
+
+
 def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "") -> str:
     figures.mkdir(parents=True, exist_ok=True)
     measure = by_kind(results, "measure")
@@ -257,10 +280,7 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
     for config in CONFIGS:
         if config in measure:
             parts += [f"### {config}\n", site_table(measure[config]), ""]
-    not_run = [c for c in CONFIGS if c not in measure]
-    if not_run:
-        parts += ["## Not yet measured\n", "Pretraining and measurement of: " + ", ".join(f"`{c}`" for c in not_run)
-                  + ". Fine-tuning of every (model, task, seed) without a cell above.", ""]
+    parts += ["## What is pending\n", pending(results), ""]
     return "\n".join(parts)
 
 
