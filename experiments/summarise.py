@@ -97,37 +97,44 @@ def site_table(result: dict) -> str:
 
 
 def times_table(results: list[dict]) -> str:
-    lines = ["| unit | steps | seconds | s / step | finished |", "|---|---|---|---|---|"]
+    lines = ["| unit | steps | seconds (wall) | s / step | CPU seconds | finished |", "|---|---|---|---|---|---|"]
     for r in results:
         steps = r["metrics"].get("steps")
         per = f"{r['seconds'] / steps:.2f}" if steps else "–"
-        lines.append(f"| {r['unit']} | {steps or '–'} | {r['seconds']:.0f} | {per} | {r.get('finished', '–')} |")
-    lines.append(f"| **total** | | {sum(r['seconds'] for r in results):.0f} | | |")
+        cpu = f"{r['cpu_seconds']:.0f}" if "cpu_seconds" in r else "–"
+        lines.append(f"| {r['unit']} | {steps or '–'} | {r['seconds']:.0f} | {per} | {cpu} | {r.get('finished', '–')} |")
+    lines.append(f"| **total** | | {sum(r['seconds'] for r in results):.0f} | | | |")
     return "\n".join(lines)
 
 
 def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
-    """Seconds of the whole ``plan`` at the seconds per step measured here (per kind of unit, mean over the
-    configurations measured; a unit's seconds include loading and its dev evaluation)."""
+    """Seconds of the whole ``plan`` at the wall-clock seconds per step measured here: each configuration's
+    own rate where it was measured, else the mean over those measured (a unit's seconds include loading
+    and its dev evaluation, so this errs long)."""
     preset = PRESETS[plan]
+    real = [r for r in results if r.get("plan") != "smoke"]
     rate = {}
     for kind in ("pretrain", "finetune"):
-        per = [r["seconds"] / r["metrics"]["steps"] for r in results if r["kind"] == kind and r["metrics"].get("steps")]
-        rate[kind] = float(np.mean(per)) if per else None
-    measured = [r["seconds"] for r in results if r["kind"] == "measure"]
-    pre_steps = math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs
-    ft_steps = math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs
+        rate[kind] = {}
+        for r in real:
+            if r["kind"] == kind and r["metrics"].get("steps"):
+                rate[kind].setdefault(r["config"], []).append(r["seconds"] / r["metrics"]["steps"])
+    measured = [r["seconds"] for r in real if r["kind"] == "measure"]
+    if not (rate["pretrain"] and rate["finetune"] and measured):
+        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+    mean = {k: float(np.mean([np.mean(v) for v in rate[k].values()])) for k in rate}
+    steps = {"pretrain": math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs,
+             "finetune": math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs}
     units = all_units(preset)
+    total = sum(steps[u.kind] * float(np.mean(rate[u.kind].get(u.config, [mean[u.kind]])))
+                for u in units if u.kind in steps) + sum(u.kind == "measure" for u in units) * float(np.mean(measured))
     n = {k: sum(u.kind == k for u in units) for k in ("pretrain", "measure", "finetune")}
-    if None in rate.values() or not measured:
-        return f"Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
-    total = (n["pretrain"] * pre_steps * rate["pretrain"] + n["finetune"] * ft_steps * rate["finetune"]
-             + n["measure"] * float(np.mean(measured)))
-    return (f"The `{plan}` plan: {n['pretrain']} pretrainings of {pre_steps} steps, {n['measure']} measurements, "
-            f"{n['finetune']} fine-tunings of {ft_steps} steps. At the measured {rate['pretrain']:.2f} s per "
-            f"pretraining step and {rate['finetune']:.2f} s per fine-tuning step (means over the configurations "
-            f"measured, on the shared machine) and {np.mean(measured):.0f} s per measurement, it takes about "
-            f"**{total / 3600:.1f} hours**.")
+    return (f"**Estimated time of the whole `{plan}` plan**: {n['pretrain']} pretrainings of {steps['pretrain']} "
+            f"steps, {n['measure']} measurements, {n['finetune']} fine-tunings of {steps['finetune']} steps. At the "
+            f"seconds per step measured above (each model's own where measured, else the mean: "
+            f"{mean['pretrain']:.2f} s per pretraining step, {mean['finetune']:.2f} s per fine-tuning step) and "
+            f"{np.mean(measured):.0f} s per measurement, on this shared machine: about **{total / 3600:.1f} hours** "
+            "of one process (two processes side by side share the wall-clock).")
 
 
 def claims(results: list[dict]) -> str:
