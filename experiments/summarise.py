@@ -1,0 +1,314 @@
+"""Turn the result files into docs/results.md's tables and figures.
+
+``python -m experiments.summarise RESULTS --out docs/results.md --figures docs/figures/results [--intro FILE]``
+
+Every number comes from a result file; a cell with no result reads "not yet measured". Fine-tuning
+cells are mean ± standard deviation over the seeds that finished (n given); the GLUE average is the
+mean of the per-task means, given only over the tasks measured for that row (and marked so).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import pathlib
+import sys
+
+import numpy as np
+
+from .plan import CONFIGS, FINETUNED, GLUE5, NEWTON_SCHULZ, PRESETS, SPIKELM, T_STUDY, TABLE2, all_units
+
+MISSING = "not yet measured"
+TASK_METRIC = {"cola": "MCC", "sst2": "acc", "mrpc": "F1/acc", "stsb": "Pearson/Spearman", "rte": "acc"}
+
+
+def load_results(folder) -> list[dict]:
+    results = [json.loads(p.read_text(encoding="utf-8")) for p in pathlib.Path(folder).glob("*.json")]
+    return sorted(results, key=lambda r: (r.get("finished", ""), r["unit"]))
+
+
+def by_kind(results: list[dict], kind: str) -> dict:
+    return {r["config"]: r for r in results if r["kind"] == kind}
+
+
+def task_scores(results: list[dict]) -> dict[tuple[str, str], list[float]]:
+    """(config, task) -> the scores of the seeds that finished."""
+    out: dict[tuple[str, str], list[float]] = {}
+    for r in results:
+        if r["kind"] == "finetune":
+            out.setdefault((r["config"], r["task"]), []).append(r["metrics"]["score"])
+    return out
+
+
+def mean_std(values: list[float]) -> str:
+    if not values:
+        return "–"
+    std = float(np.std(values, ddof=1)) if len(values) > 1 else float("nan")
+    return f"{np.mean(values):.1f} ± {std:.1f} (n={len(values)})" if len(values) > 1 else f"{values[0]:.1f} (n=1)"
+
+
+def glue_average(scores: dict, config: str) -> tuple[float | None, int]:
+    means = [np.mean(scores[(config, t)]) for t in GLUE5 if (config, t) in scores]
+    return (float(np.mean(means)) if means else None), len(means)
+
+
+def ablation_table(results: list[dict], configs=TABLE2 + SPIKELM + NEWTON_SCHULZ[1:]) -> str:
+    scores = task_scores(results)
+    head = "| model | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " | GLUE avg |"
+    lines = [head, "|" + "---|" * (len(GLUE5) + 2)]
+    for config in configs:
+        avg, n = glue_average(scores, config)
+        avg_cell = "–" if avg is None else (f"{avg:.1f}" if n == len(GLUE5) else f"{avg:.1f} (over {n} of 5 tasks)")
+        cells = [mean_std(scores.get((config, t), [])) for t in GLUE5]
+        lines.append(f"| {config} | " + " | ".join(cells) + f" | {avg_cell} |")
+    return "\n".join(lines)
+
+
+def _fmt(x, spec=".4f") -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def saturation_table(results: list[dict], configs=tuple(CONFIGS)) -> str:
+    measure, pretrain = by_kind(results, "measure"), by_kind(results, "pretrain")
+    lines = ["| model | T | saturation rate | same neurons before the transforms | var(saturated inputs) | "
+             "MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|"]
+    for config in configs:
+        if config not in measure:
+            continue
+        m, p = measure[config]["metrics"], pretrain.get(config, {}).get("metrics", {})
+        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | "
+                     f"{_fmt(m['saturation_rate_untransformed'])} | {_fmt(m['saturated_input_variance'], '.4g')} | "
+                     f"{_fmt(p.get('mlm_perplexity'), '.1f')} | {_fmt(m['energy_mj'], '.4g')} |")
+    return "\n".join(lines)
+
+
+def site_table(result: dict) -> str:
+    """Per layer and site: saturation after/before the transform, beside that transform's orthogonality error."""
+    lines = ["| layer | site | transform | saturation | before | var(saturated inputs) | ‖RRᵀ−I‖_F | "
+             "max\\|RRᵀ/c²−I\\| | c |", "|---|---|---|---|---|---|---|---|---|"]
+    for s in result["sites"]:
+        o = s.get("orthogonality") or {}
+        lines.append(f"| {s['layer']} | {s['site']} | {s['transform'] or '–'} | {_fmt(s['saturation_rate'])} | "
+                     f"{_fmt(s['saturation_rate_untransformed'])} | {_fmt(s['saturated_input_variance'], '.4g')} | "
+                     f"{_fmt(o.get('frobenius'), '.3g')} | {_fmt(o.get('scaled_max'), '.3g')} | "
+                     f"{_fmt(o.get('scale'), '.4f')} |")
+    return "\n".join(lines)
+
+
+def times_table(results: list[dict]) -> str:
+    lines = ["| unit | steps | seconds (wall) | s / step | CPU seconds | finished |", "|---|---|---|---|---|---|"]
+    for r in results:
+        steps = r["metrics"].get("steps")
+        per = f"{r['seconds'] / steps:.2f}" if steps else "–"
+        cpu = f"{r['cpu_seconds']:.0f}" if "cpu_seconds" in r else "–"
+        lines.append(f"| {r['unit']} | {steps or '–'} | {r['seconds']:.0f} | {per} | {cpu} | {r.get('finished', '–')} |")
+    lines.append(f"| **total** | | {sum(r['seconds'] for r in results):.0f} | | | |")
+    return "\n".join(lines)
+
+
+def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
+    """Seconds of the whole ``plan`` at the wall-clock seconds per step measured here: each configuration's
+    own rate where it was measured, else the mean over those measured (a unit's seconds include loading
+    and its dev evaluation, so this errs long)."""
+    preset = PRESETS[plan]
+    real = [r for r in results if r.get("plan") != "smoke"]
+    rate = {}
+    for kind in ("pretrain", "finetune"):
+        rate[kind] = {}
+        for r in real:
+            if r["kind"] == kind and r["metrics"].get("steps"):
+                rate[kind].setdefault(r["config"], []).append(r["seconds"] / r["metrics"]["steps"])
+    measured = [r["seconds"] for r in real if r["kind"] == "measure"]
+    if not (rate["pretrain"] and rate["finetune"] and measured):
+        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+    mean = {k: float(np.mean([np.mean(v) for v in rate[k].values()])) for k in rate}
+    steps = {"pretrain": math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs,
+             "finetune": math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs}
+    units = all_units(preset)
+    total = sum(steps[u.kind] * float(np.mean(rate[u.kind].get(u.config, [mean[u.kind]])))
+                for u in units if u.kind in steps) + sum(u.kind == "measure" for u in units) * float(np.mean(measured))
+    n = {k: sum(u.kind == k for u in units) for k in ("pretrain", "measure", "finetune")}
+    return (f"**Estimated time of the whole `{plan}` plan**: {n['pretrain']} pretrainings of {steps['pretrain']} "
+            f"steps, {n['measure']} measurements, {n['finetune']} fine-tunings of {steps['finetune']} steps. At the "
+            f"seconds per step measured above (each model's own where measured, else the mean: "
+            f"{mean['pretrain']:.2f} s per pretraining step, {mean['finetune']:.2f} s per fine-tuning step) and "
+            f"{np.mean(measured):.0f} s per measurement, on this shared machine: about **{total / 3600:.1f} hours** "
+            "of one process (two processes side by side share the wall-clock).")
+
+
+def claims(results: list[dict]) -> str:
+    """The paper's three target claims, each: agree / disagree / not yet measured, with the numbers."""
+    measure, scores = by_kind(results, "measure"), task_scores(results)
+    rows = []
+    # 1. SmoothSpike lowers the saturation rate at every T
+    pairs = {}
+    for base, smooth in (("baseline-T1", "smoothspike-T1"), ("baseline-T2", "smoothspike-T2"),
+                         ("baseline", "smoothspike")):
+        if base in measure and smooth in measure:
+            t = measure[base]["model"]["T"]
+            pairs[t] = (measure[base]["metrics"]["saturation_rate"], measure[smooth]["metrics"]["saturation_rate"])
+    detail = "; ".join(f"T={t}: {b:.4f} → {s:.4f}" for t, (b, s) in sorted(pairs.items()))
+    missing = [t for t in (1, 2, 4) if t not in pairs]
+    if not pairs:
+        verdict = MISSING
+    else:
+        worse = [t for t, (b, s) in sorted(pairs.items()) if s >= b]
+        verdict = (f"disagree (not lower at T={', '.join(map(str, worse))})" if worse
+                   else "agree" if not missing else "agree where measured")
+        if missing:
+            verdict += f"; T={', '.join(map(str, missing))} {MISSING}"
+    rows.append(("SmoothSpike lowers the saturation rate at every T", verdict, detail or "–"))
+    # 2. the best model reaches >= 80% SST-2 dev accuracy
+    sst2 = {c: float(np.mean(v)) for (c, t), v in scores.items() if t == "sst2"}
+    if sst2:
+        best = max(sst2, key=sst2.get)
+        rows.append(("the best model reaches ≥ 80% SST-2 dev accuracy",
+                     "agree" if sst2[best] >= 80 else "disagree (not reached at this scale)",
+                     f"best: {best} {sst2[best]:.1f}%"))
+    else:
+        rows.append(("the best model reaches ≥ 80% SST-2 dev accuracy", MISSING, "–"))
+    # 3. SmoothSpike's GLUE average is not below the baseline's
+    shared = [t for t in GLUE5 if ("baseline", t) in scores and ("smoothspike", t) in scores]
+    if shared:
+        b = float(np.mean([np.mean(scores[("baseline", t)]) for t in shared]))
+        s = float(np.mean([np.mean(scores[("smoothspike", t)]) for t in shared]))
+        verdict = "agree" if s >= b else "disagree"
+        if len(shared) < len(GLUE5):
+            verdict += f" on {', '.join(shared)} only (the other tasks {MISSING})"
+        rows.append(("SmoothSpike's GLUE average is not below the baseline's", verdict,
+                     f"baseline {b:.1f}, smoothspike {s:.1f} over {len(shared)} task(s)"))
+    else:
+        rows.append(("SmoothSpike's GLUE average is not below the baseline's", MISSING, "–"))
+    lines = ["| the paper's claim | tinyspike at CPU scale | numbers |", "|---|---|---|"]
+    lines += [f"| {c} | {v} | {d} |" for c, v, d in rows]
+    return "\n".join(lines)
+
+
+def plot_saturation_per_layer(results: list[dict], path) -> bool:
+    """Fig. 5 analogue: per layer, saturation of the sites with a transform, before and after it."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measure = by_kind(results, "measure")
+    configs = [c for c in CONFIGS if c in measure]
+    if not configs:
+        return False
+    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 3), squeeze=False, sharey=True)
+    for ax, config in zip(axes[0], configs):
+        sites = measure[config]["sites"]
+        layers = sorted({s["layer"] for s in sites})
+        after = [np.mean([s["saturation_rate"] for s in sites if s["layer"] == i]) for i in layers]
+        before = [np.nanmean([s["saturation_rate_untransformed"] if s["transform"] else s["saturation_rate"]
+                              for s in sites if s["layer"] == i]) for i in layers]
+        x = np.arange(len(layers))
+        ax.bar(x - 0.2, before, 0.4, color="tab:red", label="before the transforms")
+        ax.bar(x + 0.2, after, 0.4, color="tab:blue", label="after (what the neurons see)")
+        ax.set_xticks(x, [f"layer {i}" for i in layers])
+        ax.set_title(config, fontsize=9)
+        ax.set_ylabel("saturation rate")
+    axes[0][0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def plot_saturation_per_T(results: list[dict], path) -> bool:
+    """Fig. 6 analogue: overall saturation rate against T, baseline and SmoothSpike."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    measure = by_kind(results, "measure")
+    fig, ax = plt.subplots(figsize=(4.5, 3))
+    drawn = False
+    for family, color in (("baseline", "tab:red"), ("smoothspike", "tab:blue")):
+        pts = sorted((measure[c]["model"]["T"], measure[c]["metrics"]["saturation_rate"])
+                     for c in T_STUDY if c.split("-T")[0] == family and c in measure)
+        if pts:
+            ax.plot(*zip(*pts), "o-", color=color, label=family)
+            drawn = True
+    if not drawn:
+        plt.close(fig)
+        return False
+    ax.set_xlabel("time steps T")
+    ax.set_ylabel("saturation rate")
+    ax.set_xticks([1, 2, 4])
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return True
+
+
+def pending(results: list[dict]) -> str:
+    """What the plan the results came from still lacks, unit kind by unit kind."""
+    plans = sorted({r.get("plan") for r in results if r.get("plan")})
+    done = {r["unit"] for r in results}
+    lines = []
+    for plan in plans:
+        todo = [u for u in all_units(PRESETS[plan]) if u.id not in done]
+        for kind in ("pretrain", "measure", "finetune"):
+            left = [u for u in todo if u.kind == kind]
+            total = sum(u.kind == kind for u in all_units(PRESETS[plan]))
+            if kind == "finetune":
+                cells = sorted({(u.config, u.task) for u in left})
+                lines.append(f"- `{plan}` fine-tuning: {len(left)} of {total} units not run ({len(cells)} "
+                             "(model, task) cells lack some or all of their seeds).")
+            else:
+                names = ", ".join(f"`{u.config}`" for u in left) or "none"
+                lines.append(f"- `{plan}` {kind}: {len(left)} of {total} not run: {names}.")
+    if "cpu" not in plans:
+        lines.append("- the `cpu` plan (the reduced real plan, 3 seeds, all 12 models and 5 tasks): not started; its "
+                     "estimated time is under *Time each part took*.")
+    return "\n".join(lines)
+
+
+def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "") -> str:
+    figures.mkdir(parents=True, exist_ok=True)
+    measure = by_kind(results, "measure")
+    parts = [intro.rstrip() + "\n" if intro else "",
+             "## The paper's claims, direction only\n", claims(results), "",
+             "## Time each part took\n", times_table(results), "", full_plan_estimate(results), "",
+             "## Ablation in the shape of Table 2 (GLUE dev, × 100)\n",
+             "Mean ± standard deviation over the seeds that finished; `–`: " + MISSING + ".\n",
+             ablation_table(results), "",
+             "## Saturation, perplexity and energy of each pretrained model\n",
+             "Measured on SST-2 dev sentences. *Before the transforms*: the same neurons on the inputs taken "
+             "back to the untransformed basis (c p R⁻¹), over the sites that have a transform.\n",
+             saturation_table(results), ""]
+    if plot_saturation_per_layer(results, figures / "saturation_per_layer.png"):
+        parts += [f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)", ""]
+    if plot_saturation_per_T(results, figures / "saturation_per_T.png"):
+        parts += [f"![saturation rate against T]({link}/saturation_per_T.png)", ""]
+    parts.append("## Per layer and site, with each transform's orthogonality error\n")
+    for config in CONFIGS:
+        if config in measure:
+            parts += [f"### {config}\n", site_table(measure[config]), ""]
+    parts += ["## What is pending\n", pending(results), ""]
+    return "\n".join(parts)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.summarise", description=__doc__.splitlines()[0])
+    p.add_argument("results", help="the folder of result JSON files written by experiments.run")
+    p.add_argument("--out", required=True, help="the markdown file to write (e.g. docs/results.md)")
+    p.add_argument("--figures", required=True, help="folder for the figures (e.g. docs/figures/results)")
+    p.add_argument("--intro", help="a markdown file put first (the commands, what ran, what is pending)")
+    args = p.parse_args(argv)
+    results = load_results(args.results)
+    if not results:
+        print(f"experiments.summarise: error: no result JSON files in {args.results}", file=sys.stderr)
+        return 1
+    out, figures = pathlib.Path(args.out), pathlib.Path(args.figures)
+    link = pathlib.Path(os.path.relpath(figures.resolve(), out.resolve().parent)).as_posix()
+    intro = pathlib.Path(args.intro).read_text(encoding="utf-8") if args.intro else ""
+    out.write_text(render(results, figures, link, intro), encoding="utf-8")
+    print(f"wrote {out} from {len(results)} result files")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
