@@ -113,6 +113,28 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0   # Linux: KiB
 
 
+def _peer_child(cfg_dict, batch, seq, steps, threads, queue):
+    import torch
+
+    from tinyspike.export import torch_peer_step
+
+    torch.set_num_threads(threads)
+    queue.put(torch_peer_step(ModelConfig.from_dict(cfg_dict), batch=batch, seq=seq, steps=steps))
+
+
+def run_torch_peer(cfg: ModelConfig, batch: int, seq: int, steps: int, threads: int) -> dict:
+    """The exported PyTorch model's eager step, in a fresh process so its peak memory is its own."""
+    import multiprocessing as mp
+
+    ctx = mp.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=_peer_child, args=(cfg.to_dict(), batch, seq, steps, threads, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("config", nargs="?", type=Path, help="reference JSON (default ../shared/bench/mlm_step.json)")
@@ -146,9 +168,7 @@ def main(argv=None) -> int:
                   step_gflop=round(flops / 1e9, 2), matmul_gflops=round(rate / 1e9, 2),
                   warmup_s=round(warmup_s, 2), threads=os.environ.get("NUMBA_NUM_THREADS", "default"))
     if args.torch_peer:
-        from tinyspike.export import torch_peer_step
-
-        peer = torch_peer_step(cfg, batch=batch, seq=seq, steps=steps)
+        peer = run_torch_peer(cfg, batch, seq, steps, ref["threads"])
         result["torch_eager_step_s"] = round(peer["step_s"], 4)
         result["torch_eager_peak_rss_mb"] = round(peer["peak_rss_mb"], 1)
         result["speedup_vs_torch_eager"] = round(peer["step_s"] / step_s, 3)
