@@ -19,8 +19,8 @@ from ..models.config import ModelConfig
 from ..models.spiking_lm import MaskedLM
 from .batches import synthetic_mlm_batch
 from .convert import to_torch
-from .ddp_train import PRESETS, VARIANTS
 from .model import NEURONS
+from .presets import add_model_args, model_config
 
 
 def _spikes(module) -> dict:
@@ -57,12 +57,11 @@ def spike_disagreement(cfg: ModelConfig, batch: int, seq: int, seed: int = 0) ->
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description="spikes changed by bf16 autocast")
-    p.add_argument("--preset", choices=list(PRESETS), default="tiny")
-    p.add_argument("--variant", choices=list(VARIANTS), default="smoothspike")
+    add_model_args(p)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--seq", type=int, default=128)
     args = p.parse_args(argv)
-    cfg = ModelConfig(**PRESETS[args.preset], **VARIANTS[args.variant])
+    cfg = model_config(args)
     result = spike_disagreement(cfg, args.batch, args.seq)
     print(f"{'neuron':<22} {'bf16 autocast':>14} {'fp32, E perturbed':>18}   (% of neuron-steps that differ)")
     for name, pct in result["bf16"]["differ_percent"].items():
