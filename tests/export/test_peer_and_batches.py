@@ -28,3 +28,16 @@ def test_torch_peer_step_runs_a_training_step_and_reports_time_and_memory():
     assert 0 < result["step_s"] < 60 and result["peak_rss_mb"] > 50
     with pytest.raises(ValueError, match="steps"):
         torch_peer_step(config("spikingformer", "float32"), 2, 16, 0)
+
+
+def test_bf16_disagreement_report_covers_every_neuron_and_the_fp32_yardstick():
+    pytest.importorskip("torch", reason="the PyTorch export is an optional extra: pip install 'tinyspike[torch]'")
+    from tinyspike.export.model import NEURONS
+    from tinyspike.export.precision import spike_disagreement
+    cfg = config("spikingformer", "float32")
+    result = spike_disagreement(cfg, 2, 16)
+    for run in ("bf16", "fp32_perturbed"):
+        assert len(result[run]["differ_percent"]) == cfg.n_layers * len(NEURONS)
+        assert all(0 <= v <= 100 for v in result[run]["differ_percent"].values())
+        assert np.isfinite(result[run]["logit_error"])
+    assert 0 < result["firing_percent"] < 100

@@ -24,25 +24,14 @@ import torch.distributed as dist
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
-from ..models.config import ModelConfig
 from ..models.spiking_lm import MaskedLM
 from .batches import synthetic_mlm_batch
 from .convert import from_torch, to_torch
-
-PRESETS = {   # "base" is SmoothSpike's official size (12 x 768, T = 4)
-    "tiny": dict(vocab_size=2000, d_model=64, n_layers=2, n_heads=2, d_ff=256, max_len=128),
-    "small": dict(vocab_size=8192, d_model=256, n_layers=4, n_heads=4, d_ff=1024, max_len=128),
-    "base": dict(vocab_size=30522, d_model=768, n_layers=12, n_heads=12, d_ff=3072, max_len=128),
-}
-VARIANTS = {"spikingformer": {}, "smoothspike": dict(h1="learnable", h2="learnable", h3="learnable"),
-            "spikelm": dict(neuron="elastic", h1="fixed", h2="fixed", h3="fixed")}
-
+from .presets import add_model_args, model_config
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--preset", choices=list(PRESETS), default="tiny")
-    p.add_argument("--variant", choices=list(VARIANTS), default="smoothspike")
-    p.add_argument("--T", type=int, default=4, help="time steps")
+    add_model_args(p)
     p.add_argument("--batch", type=int, default=16, help="sequences per rank and step")
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--steps", type=int, default=30, help="timed steps")
@@ -87,7 +76,7 @@ def main(argv=None) -> dict:
     if args.threads:
         torch.set_num_threads(args.threads)
 
-    cfg = ModelConfig(**PRESETS[args.preset], **VARIANTS[args.variant], T=args.T)
+    cfg = model_config(args)
     model = MaskedLM(cfg)
     module = to_torch(model).to(device)
 

@@ -26,8 +26,8 @@ from ..models.config import ModelConfig
 from ..models.spiking_lm import MaskedLM
 from .batches import synthetic_mlm_batch
 from .convert import to_torch
-from .ddp_train import PRESETS, VARIANTS
 from .flops import matmul_flops
+from .presets import add_model_args, model_config
 
 MATMULS = {"mm", "addmm", "bmm", "baddbmm", "matmul"}
 
@@ -69,12 +69,10 @@ def count_step(cfg: ModelConfig, batch: int, seq: int) -> dict:
 
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description="counted FLOPs and bytes of one training step, per token")
-    p.add_argument("--preset", choices=list(PRESETS), default="small")
-    p.add_argument("--variant", choices=list(VARIANTS), default="smoothspike")
-    p.add_argument("--T", type=int, default=4)
+    add_model_args(p, preset="small")
     p.add_argument("--seq", type=int, default=64)
     args = p.parse_args(argv)
-    cfg = ModelConfig(**PRESETS[args.preset], **VARIANTS[args.variant], T=args.T)
+    cfg = model_config(args)
     one, two = count_step(cfg, 1, args.seq), count_step(cfg, 2, args.seq)
     result = dict(preset=args.preset, variant=args.variant, T=args.T, seq=args.seq)
     for key in one:                                                 # per step + batch * per sequence
