@@ -107,34 +107,52 @@ def times_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
-    """Seconds of the whole ``plan`` at the wall-clock seconds per step measured here: each configuration's
-    own rate where it was measured, else the mean over those measured (a unit's seconds include loading
-    and its dev evaluation, so this errs long)."""
+def plan_seconds(results: list[dict], plan: str = "cpu", field: str = "seconds"):
+    """(total seconds, mean s per pretraining step, per fine-tuning step, per measurement) of the whole ``plan``
+    at the ``field`` seconds measured here, each configuration's own rate where it was measured, else the mean
+    over those measured (a unit's seconds include loading and its dev evaluation, so this errs long);
+    None when some kind of unit has no measurement yet."""
     preset = PRESETS[plan]
-    real = [r for r in results if r.get("plan") != "smoke"]
-    rate = {}
-    for kind in ("pretrain", "finetune"):
-        rate[kind] = {}
-        for r in real:
-            if r["kind"] == kind and r["metrics"].get("steps"):
-                rate[kind].setdefault(r["config"], []).append(r["seconds"] / r["metrics"]["steps"])
-    measured = [r["seconds"] for r in real if r["kind"] == "measure"]
+    real = [r for r in results if r.get("plan") != "smoke" and field in r]
+    rate = {"pretrain": {}, "finetune": {}}
+    for r in real:
+        if r["kind"] in rate and r["metrics"].get("steps"):
+            rate[r["kind"]].setdefault(r["config"], []).append(r[field] / r["metrics"]["steps"])
+    measured = [r[field] for r in real if r["kind"] == "measure"]
     if not (rate["pretrain"] and rate["finetune"] and measured):
-        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+        return None
     mean = {k: float(np.mean([np.mean(v) for v in rate[k].values()])) for k in rate}
     steps = {"pretrain": math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs,
              "finetune": math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs}
     units = all_units(preset)
     total = sum(steps[u.kind] * float(np.mean(rate[u.kind].get(u.config, [mean[u.kind]])))
                 for u in units if u.kind in steps) + sum(u.kind == "measure" for u in units) * float(np.mean(measured))
+    return total, mean["pretrain"], mean["finetune"], float(np.mean(measured))
+
+
+def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
+    preset = PRESETS[plan]
+    units = all_units(preset)
     n = {k: sum(u.kind == k for u in units) for k in ("pretrain", "measure", "finetune")}
-    return (f"**Estimated time of the whole `{plan}` plan**: {n['pretrain']} pretrainings of {steps['pretrain']} "
-            f"steps, {n['measure']} measurements, {n['finetune']} fine-tunings of {steps['finetune']} steps. At the "
-            f"seconds per step measured above (each model's own where measured, else the mean: "
-            f"{mean['pretrain']:.2f} s per pretraining step, {mean['finetune']:.2f} s per fine-tuning step) and "
-            f"{np.mean(measured):.0f} s per measurement, on this shared machine: about **{total / 3600:.1f} hours** "
-            "of one process (two processes side by side share the wall-clock).")
+    pre_steps = math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs
+    ft_steps = math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs
+    text = (f"**Estimated time of the whole `{plan}` plan** ({n['pretrain']} pretrainings of {pre_steps} steps, "
+            f"{n['measure']} measurements, {n['finetune']} fine-tunings of {ft_steps} steps), at the seconds per "
+            "step measured above, each model's own where measured, else the mean:")
+    wall = plan_seconds(results, plan, "seconds")
+    if wall is None:
+        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+    lines = [text, "",
+             f"- wall-clock on this shared machine ({wall[1]:.2f} s per pretraining step, {wall[2]:.2f} s per "
+             f"fine-tuning step, {wall[3]:.0f} s per measurement): about **{wall[0] / 3600:.1f} hours** of one "
+             "process;"]
+    both = [r for r in results if "cpu_seconds" in r and r.get("plan") != "smoke" and r["seconds"] > 0]
+    if both:
+        ratio = sum(r["cpu_seconds"] for r in both) / sum(r["seconds"] for r in both)
+        lines.append(f"- the units that recorded their CPU time used {ratio:.2f} CPU seconds per wall-clock second "
+                     f"(one thread each): on idle cores that is about **{wall[0] * ratio / 3600:.1f} hours** of one "
+                     f"core, {wall[0] * ratio / 7200:.1f} hours with two drivers on two cores.")
+    return "\n".join(lines)
 
 
 def claims(results: list[dict]) -> str:
