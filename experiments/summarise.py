@@ -18,6 +18,7 @@ import sys
 import numpy as np
 
 from .plan import CONFIGS, FINETUNED, GLUE5, NEWTON_SCHULZ, PRESETS, SPIKELM, T_STUDY, TABLE2, all_units
+from .units import weighted_mean
 
 MISSING = "not yet measured"
 TASK_METRIC = {"cola": "MCC", "sst2": "acc", "mrpc": "F1/acc", "stsb": "Pearson/Spearman", "rte": "acc"}
@@ -71,13 +72,14 @@ def _fmt(x, spec=".4f") -> str:
 
 def saturation_table(results: list[dict], configs=tuple(CONFIGS)) -> str:
     measure, pretrain = by_kind(results, "measure"), by_kind(results, "pretrain")
-    lines = ["| model | T | saturation rate | same neurons before the transforms | var(saturated inputs) | "
-             "MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|"]
+    lines = ["| model | T | saturation rate (all sites) | sites with a transform: after | before | "
+             "var(saturated inputs) | MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|---|"]
     for config in configs:
         if config not in measure:
             continue
         m, p = measure[config]["metrics"], pretrain.get(config, {}).get("metrics", {})
-        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | "
+        after = weighted_mean([r for r in measure[config]["sites"] if r["transform"]], "saturation_rate")
+        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | {_fmt(after)} | "
                      f"{_fmt(m['saturation_rate_untransformed'])} | {_fmt(m['saturated_input_variance'], '.4g')} | "
                      f"{_fmt(p.get('mlm_perplexity'), '.1f')} | {_fmt(m['energy_mj'], '.4g')} |")
     return "\n".join(lines)
@@ -294,8 +296,9 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
              "Mean ± standard deviation over the seeds that finished; `–`: " + MISSING + ".\n",
              ablation_table(results), "",
              "## Saturation, perplexity and energy of each pretrained model\n",
-             "Measured on SST-2 dev sentences. *Before the transforms*: the same neurons on the inputs taken "
-             "back to the untransformed basis (c p R⁻¹), over the sites that have a transform.\n",
+             "Measured on SST-2 dev sentences. Over the sites that have a transform (attention and MLP inputs, "
+             "V, attention output, MLP hidden), *after* is what the neurons saw and *before* the same neurons "
+             "on the inputs taken back to the untransformed basis (c p R⁻¹).\n",
              saturation_table(results), ""]
     if plot_saturation_per_layer(results, figures / "saturation_per_layer.png"):
         parts += [f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)", ""]
