@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from .plan import CONFIGS, FINETUNED, GLUE5, NEWTON_SCHULZ, PRESETS, SPIKELM, T_STUDY, TABLE2, all_units
+from .plan import CONFIGS, FINETUNED, GLUE5, PRESETS, T_STUDY, all_units
 from .units import weighted_mean
 
 MISSING = "not yet measured"
@@ -54,7 +54,7 @@ def glue_average(scores: dict, config: str) -> tuple[float | None, int]:
     return (float(np.mean(means)) if means else None), len(means)
 
 
-def ablation_table(results: list[dict], configs=TABLE2 + SPIKELM + NEWTON_SCHULZ[1:]) -> str:
+def ablation_table(results: list[dict], configs=FINETUNED) -> str:
     scores = task_scores(results)
     head = "| model | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " | GLUE avg |"
     lines = [head, "|" + "---|" * (len(GLUE5) + 2)]
