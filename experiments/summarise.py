@@ -215,8 +215,12 @@ def plot_saturation_per_layer(results: list[dict], path) -> bool:
     configs = [c for c in CONFIGS if c in measure]
     if not configs:
         return False
-    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 3), squeeze=False, sharey=True)
-    for ax, config in zip(axes[0], configs):
+    cols = min(4, len(configs))
+    rows = math.ceil(len(configs) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(configs):]:
+        ax.axis("off")
+    for ax, config in zip(axes.flat, configs):
         sites = measure[config]["sites"]
         layers = sorted({s["layer"] for s in sites})
         after = [np.mean([s["saturation_rate"] for s in sites if s["layer"] == i]) for i in layers]
@@ -228,7 +232,7 @@ def plot_saturation_per_layer(results: list[dict], path) -> bool:
         ax.set_xticks(x, [f"layer {i}" for i in layers])
         ax.set_title(config, fontsize=9)
         ax.set_ylabel("saturation rate")
-    axes[0][0].legend(fontsize=7)
+    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -301,7 +305,9 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
              "on the inputs taken back to the untransformed basis (c p R⁻¹).\n",
              saturation_table(results), ""]
     if plot_saturation_per_layer(results, figures / "saturation_per_layer.png"):
-        parts += [f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)", ""]
+        parts += ["Per layer, the mean over the seven neuron sites (for q and k, which have no transform, before = "
+                  "after):\n", f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)",
+                  ""]
     if plot_saturation_per_T(results, figures / "saturation_per_T.png"):
         parts += [f"![saturation rate against T]({link}/saturation_per_T.png)", ""]
     parts.append("## Per layer and site, with each transform's orthogonality error\n")
