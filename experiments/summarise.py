@@ -17,7 +17,8 @@ import sys
 
 import numpy as np
 
-from .plan import CONFIGS, FINETUNED, GLUE5, NEWTON_SCHULZ, PRESETS, SPIKELM, T_STUDY, TABLE2, all_units
+from .plan import CONFIGS, FINETUNED, GLUE5, PRESETS, T_STUDY, all_units
+from .units import weighted_mean
 
 MISSING = "not yet measured"
 TASK_METRIC = {"cola": "MCC", "sst2": "acc", "mrpc": "F1/acc", "stsb": "Pearson/Spearman", "rte": "acc"}
@@ -53,7 +54,7 @@ def glue_average(scores: dict, config: str) -> tuple[float | None, int]:
     return (float(np.mean(means)) if means else None), len(means)
 
 
-def ablation_table(results: list[dict], configs=TABLE2 + SPIKELM + NEWTON_SCHULZ[1:]) -> str:
+def ablation_table(results: list[dict], configs=FINETUNED) -> str:
     scores = task_scores(results)
     head = "| model | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " | GLUE avg |"
     lines = [head, "|" + "---|" * (len(GLUE5) + 2)]
@@ -71,13 +72,14 @@ def _fmt(x, spec=".4f") -> str:
 
 def saturation_table(results: list[dict], configs=tuple(CONFIGS)) -> str:
     measure, pretrain = by_kind(results, "measure"), by_kind(results, "pretrain")
-    lines = ["| model | T | saturation rate | same neurons before the transforms | var(saturated inputs) | "
-             "MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|"]
+    lines = ["| model | T | saturation rate (all sites) | sites with a transform: after | before | "
+             "var(saturated inputs) | MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|---|"]
     for config in configs:
         if config not in measure:
             continue
         m, p = measure[config]["metrics"], pretrain.get(config, {}).get("metrics", {})
-        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | "
+        after = weighted_mean([r for r in measure[config]["sites"] if r["transform"]], "saturation_rate")
+        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | {_fmt(after)} | "
                      f"{_fmt(m['saturation_rate_untransformed'])} | {_fmt(m['saturated_input_variance'], '.4g')} | "
                      f"{_fmt(p.get('mlm_perplexity'), '.1f')} | {_fmt(m['energy_mj'], '.4g')} |")
     return "\n".join(lines)
@@ -107,34 +109,52 @@ def times_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
-    """Seconds of the whole ``plan`` at the wall-clock seconds per step measured here: each configuration's
-    own rate where it was measured, else the mean over those measured (a unit's seconds include loading
-    and its dev evaluation, so this errs long)."""
+def plan_seconds(results: list[dict], plan: str = "cpu", field: str = "seconds"):
+    """(total seconds, mean s per pretraining step, per fine-tuning step, per measurement) of the whole ``plan``
+    at the ``field`` seconds measured here, each configuration's own rate where it was measured, else the mean
+    over those measured (a unit's seconds include loading and its dev evaluation, so this errs long);
+    None when some kind of unit has no measurement yet."""
     preset = PRESETS[plan]
-    real = [r for r in results if r.get("plan") != "smoke"]
-    rate = {}
-    for kind in ("pretrain", "finetune"):
-        rate[kind] = {}
-        for r in real:
-            if r["kind"] == kind and r["metrics"].get("steps"):
-                rate[kind].setdefault(r["config"], []).append(r["seconds"] / r["metrics"]["steps"])
-    measured = [r["seconds"] for r in real if r["kind"] == "measure"]
+    real = [r for r in results if r.get("plan") != "smoke" and field in r]
+    rate = {"pretrain": {}, "finetune": {}}
+    for r in real:
+        if r["kind"] in rate and r["metrics"].get("steps"):
+            rate[r["kind"]].setdefault(r["config"], []).append(r[field] / r["metrics"]["steps"])
+    measured = [r[field] for r in real if r["kind"] == "measure"]
     if not (rate["pretrain"] and rate["finetune"] and measured):
-        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+        return None
     mean = {k: float(np.mean([np.mean(v) for v in rate[k].values()])) for k in rate}
     steps = {"pretrain": math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs,
              "finetune": math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs}
     units = all_units(preset)
     total = sum(steps[u.kind] * float(np.mean(rate[u.kind].get(u.config, [mean[u.kind]])))
                 for u in units if u.kind in steps) + sum(u.kind == "measure" for u in units) * float(np.mean(measured))
+    return total, mean["pretrain"], mean["finetune"], float(np.mean(measured))
+
+
+def full_plan_estimate(results: list[dict], plan: str = "cpu") -> str:
+    preset = PRESETS[plan]
+    units = all_units(preset)
     n = {k: sum(u.kind == k for u in units) for k in ("pretrain", "measure", "finetune")}
-    return (f"**Estimated time of the whole `{plan}` plan**: {n['pretrain']} pretrainings of {steps['pretrain']} "
-            f"steps, {n['measure']} measurements, {n['finetune']} fine-tunings of {steps['finetune']} steps. At the "
-            f"seconds per step measured above (each model's own where measured, else the mean: "
-            f"{mean['pretrain']:.2f} s per pretraining step, {mean['finetune']:.2f} s per fine-tuning step) and "
-            f"{np.mean(measured):.0f} s per measurement, on this shared machine: about **{total / 3600:.1f} hours** "
-            "of one process (two processes side by side share the wall-clock).")
+    pre_steps = math.ceil(preset.pretrain_limit * 49 / 50 / preset.batch) * preset.pretrain_epochs
+    ft_steps = math.ceil(preset.finetune_limit / preset.batch) * preset.finetune_epochs
+    text = (f"**Estimated time of the whole `{plan}` plan** ({n['pretrain']} pretrainings of {pre_steps} steps, "
+            f"{n['measure']} measurements, {n['finetune']} fine-tunings of {ft_steps} steps), at the seconds per "
+            "step measured above, each model's own where measured, else the mean:")
+    wall = plan_seconds(results, plan, "seconds")
+    if wall is None:
+        return "Not yet estimable: needs at least one finished pretraining, measurement and fine-tuning unit."
+    lines = [text, "",
+             f"- wall-clock on this shared machine ({wall[1]:.2f} s per pretraining step, {wall[2]:.2f} s per "
+             f"fine-tuning step, {wall[3]:.0f} s per measurement): about **{wall[0] / 3600:.1f} hours** of one "
+             "process;"]
+    both = [r for r in results if "cpu_seconds" in r and r.get("plan") != "smoke" and r["seconds"] > 0]
+    if both:
+        ratio = sum(r["cpu_seconds"] for r in both) / sum(r["seconds"] for r in both)
+        lines.append(f"- the units that recorded their CPU time used {ratio:.2f} CPU seconds per wall-clock second "
+                     f"(one thread each): on idle cores that is about **{wall[0] * ratio / 3600:.1f} hours** of one "
+                     f"core, {wall[0] * ratio / 7200:.1f} hours with two drivers on two cores.")
+    return "\n".join(lines)
 
 
 def claims(results: list[dict]) -> str:
@@ -195,8 +215,12 @@ def plot_saturation_per_layer(results: list[dict], path) -> bool:
     configs = [c for c in CONFIGS if c in measure]
     if not configs:
         return False
-    fig, axes = plt.subplots(1, len(configs), figsize=(3.2 * len(configs), 3), squeeze=False, sharey=True)
-    for ax, config in zip(axes[0], configs):
+    cols = min(4, len(configs))
+    rows = math.ceil(len(configs) / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.8 * rows), squeeze=False, sharey=True)
+    for ax in axes.flat[len(configs):]:
+        ax.axis("off")
+    for ax, config in zip(axes.flat, configs):
         sites = measure[config]["sites"]
         layers = sorted({s["layer"] for s in sites})
         after = [np.mean([s["saturation_rate"] for s in sites if s["layer"] == i]) for i in layers]
@@ -208,7 +232,7 @@ def plot_saturation_per_layer(results: list[dict], path) -> bool:
         ax.set_xticks(x, [f"layer {i}" for i in layers])
         ax.set_title(config, fontsize=9)
         ax.set_ylabel("saturation rate")
-    axes[0][0].legend(fontsize=7)
+    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -276,11 +300,14 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
              "Mean ± standard deviation over the seeds that finished; `–`: " + MISSING + ".\n",
              ablation_table(results), "",
              "## Saturation, perplexity and energy of each pretrained model\n",
-             "Measured on SST-2 dev sentences. *Before the transforms*: the same neurons on the inputs taken "
-             "back to the untransformed basis (c p R⁻¹), over the sites that have a transform.\n",
+             "Measured on SST-2 dev sentences. Over the sites that have a transform (attention and MLP inputs, "
+             "V, attention output, MLP hidden), *after* is what the neurons saw and *before* the same neurons "
+             "on the inputs taken back to the untransformed basis (c p R⁻¹).\n",
              saturation_table(results), ""]
     if plot_saturation_per_layer(results, figures / "saturation_per_layer.png"):
-        parts += [f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)", ""]
+        parts += ["Per layer, the mean over the seven neuron sites (for q and k, which have no transform, before = "
+                  "after):\n", f"![saturation per layer, before and after the transforms]({link}/saturation_per_layer.png)",
+                  ""]
     if plot_saturation_per_T(results, figures / "saturation_per_T.png"):
         parts += [f"![saturation rate against T]({link}/saturation_per_T.png)", ""]
     parts.append("## Per layer and site, with each transform's orthogonality error\n")

@@ -141,13 +141,13 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
     saturation.plot(figure)
     rated = [s for s in sites if s["transform"]]
     return {"metrics": {"saturation_rate": saturation.overall_rate,
-                        "saturation_rate_untransformed": _weighted(rated, "saturation_rate_untransformed"),
-                        "saturated_input_variance": _weighted(sites, "saturated_input_variance"),
+                        "saturation_rate_untransformed": weighted_mean(rated, "saturation_rate_untransformed"),
+                        "saturated_input_variance": weighted_mean(sites, "saturated_input_variance"),
                         "energy_mj": energy.total_mj, "sentences": len(split)},
             "sites": sites, "transforms": errors, "model": trained.config.to_dict()}
 
 
-def _weighted(rows: list[dict], key: str) -> float:
+def weighted_mean(rows: list[dict], key: str) -> float:
     """Mean of ``key`` over rows weighted by their neuron counts (NaN rows skipped; NaN when none left)."""
     pairs = [(r[key], r["neurons"]) for r in rows if r[key] is not None and not math.isnan(r[key])]
     return float(sum(v * n for v, n in pairs) / sum(n for _, n in pairs)) if pairs else float("nan")

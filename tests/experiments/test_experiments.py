@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from experiments.plan import CONFIGS, FINETUNED, PRESETS, T_STUDY, TABLE2, Unit, all_units, select
+from experiments.plan import CONFIGS, FINETUNED, PRESETS, T_STUDY, TABLE2, all_units, select
 from experiments.run import main as run_main
 from experiments.summarise import main as summarise_main
 from experiments.units import transform_errors
