@@ -82,3 +82,15 @@ def test_nan_loss_stops_names_the_step_and_keeps_the_last_good_checkpoint(tmp_pa
                            "--epochs", "1", "--batch", "16", "--checkpoint-every", "2", "--out", out, "--resume", *TINY)
     assert rc == 0, err                      # the kept checkpoint resumes
     assert load_checkpoint(out / "checkpoint.safetensors").extra["step"] == 10
+
+
+def test_glue_task_without_glue_dir_or_hub_names_both_ways(tmp_path, tinyspike, monkeypatch):
+    import tinyspike.data.glue as glue
+
+    def offline(key, spec, split):
+        raise RuntimeError(f"could not load GLUE task '{key}' ({split}): no --glue-dir was given and the hub copy "
+                           "could not be loaded (offline). Either pass --glue-dir DIR ... or connect to the network")
+
+    monkeypatch.setattr(glue, "_load_from_hub", offline)
+    rc, _, err = tinyspike("finetune", "--task", "rte", "--out", tmp_path / "run", *TINY)
+    assert rc == 1 and "Traceback" not in err and "--glue-dir" in err and "network" in err

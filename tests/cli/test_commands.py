@@ -99,3 +99,15 @@ def test_help_of_the_cli_and_of_every_command_prints(capsys):
         with pytest.raises(SystemExit) as exit_:
             main(argv)
         assert exit_.value.code == 0 and "usage: tinyspike" in capsys.readouterr().out
+
+
+def test_a_reloaded_elastic_neuron_model_keeps_its_trained_alpha(tmp_path, tinyspike, toy_tokenizer):
+    from tinyspike.training.checkpoint import load_checkpoint
+    from tinyspike.training.neuron_state import neuron_alphas
+    from tinyspike.training.trained import load_trained
+
+    rc, _, err = tinyspike("finetune", "--task", "toy-negation", "--toy-size", "64", "--epochs", "1", "--neuron",
+                           "elastic", "--tokenizer", toy_tokenizer, "--out", tmp_path, *TINY)
+    assert rc == 0, err
+    saved = load_checkpoint(tmp_path / "checkpoint.safetensors").extra["neuron_alpha"]
+    assert saved and neuron_alphas(load_trained(tmp_path).model) == saved

@@ -156,3 +156,24 @@ def test_loop_writes_a_metrics_log_with_evaluations_and_a_curve_figure(tmp_path)
     assert [r["accuracy"] for r in records if r.get("split") == "dev"] == [0.0, 1.0]
     assert [r["step"] for r in records if r.get("split") == "dev"] == [3, 6]
     assert (tmp_path / "curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_resume_keeps_the_elastic_neurons_frozen_alpha(tmp_path):
+    # SpikeLM's alpha is set on the first forward, not a parameter: it must travel in the checkpoint
+    split, tok, x, base = _toy()
+    cfg = ModelConfig(**{**base.to_dict(), "neuron": "elastic"})
+
+    def run(out, **kw):
+        model = SequenceClassifier(cfg, 2)
+        train_loop(model, classification_step(model, x, split.labels), len(split),
+                   LoopConfig(epochs=2, batch=8, lr=3e-3, **kw), out_dir=out, progress=False,
+                   resume="stop_at" not in kw and (out / "checkpoint.safetensors").exists())
+        return model
+
+    straight = run(tmp_path / "a")
+    run(tmp_path / "b", stop_at=4)
+    assert load_checkpoint(tmp_path / "b" / "checkpoint.safetensors").extra["neuron_alpha"]
+    resumed = run(tmp_path / "b")
+    a, b = _params(straight), _params(resumed)
+    assert all(np.array_equal(a[k], b[k]) for k in a)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")

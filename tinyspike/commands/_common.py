@@ -68,7 +68,10 @@ def load_split(task: str, split: str, glue_dir=None, toy_size: int | None = None
     name, _, _ = task_spec(task)
     if name in TOY_TASKS:
         return make_toy_task(name, split, toy_size if split == "train" else None, seed)
-    return load_glue(name, split, glue_dir)
+    try:
+        return load_glue(name, split, glue_dir)
+    except RuntimeError as err:      # neither --glue-dir nor the hub: the message names both ways
+        raise FileNotFoundError(str(err)) from None
 
 
 def sample_indices(n: int, limit: int | None, seed: int) -> np.ndarray:

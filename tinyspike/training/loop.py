@@ -26,6 +26,7 @@ from .adamw import AdamW
 from .checkpoint import CheckpointError, load_checkpoint, load_parameters, save_checkpoint
 from .clip import clip_grad_norm
 from .metrics_log import MetricsLog, plot_curves, read_metrics
+from .neuron_state import neuron_alphas, params_dtype, set_neuron_alphas
 from .schedule import linear_warmup_decay
 
 CHECKPOINT = "checkpoint.safetensors"
@@ -101,7 +102,8 @@ def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_
         nonlocal saved_at
         save_checkpoint(ckpt, {k: p.value for k, p in model.named_parameters()}, opt.state_dict(), config or {},
                         {"loop": rng.bit_generator.state},
-                        {**(extra or {}), "step": step, "total_steps": total, "loop": cfg.schedule_fields()})
+                        {**(extra or {}), "step": step, "total_steps": total, "loop": cfg.schedule_fields(),
+                         "neuron_alpha": neuron_alphas(model)})
         saved_at = step
 
     losses: list[float] = []
@@ -158,6 +160,7 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
         raise CheckpointError(f"{ckpt} was written by a run with other training settings ({theirs}); resume "
                               f"needs the same ones, got {cfg.schedule_fields()}")
     load_parameters(model, ck.params, str(ckpt))
+    set_neuron_alphas(model, ck.extra.get("neuron_alpha", {}), params_dtype(model))
     opt.load_state_dict(ck.optimizer)
     rng.bit_generator.state = ck.rng_states["loop"]
     return int(ck.extra["step"])

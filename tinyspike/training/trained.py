@@ -9,6 +9,7 @@ from ..models.config import ModelConfig
 from ..models.spiking_lm import MaskedLM, SequenceClassifier
 from .checkpoint import CheckpointError, load_checkpoint, load_parameters
 from .loop import CHECKPOINT
+from .neuron_state import neuron_alphas, params_dtype, set_neuron_alphas
 
 
 @dataclasses.dataclass
@@ -42,6 +43,7 @@ def load_trained(path: str | pathlib.Path) -> Trained:
     cfg = ModelConfig.from_dict(ck.config)
     model = MaskedLM(cfg) if kind == "mlm" else SequenceClassifier(cfg, int(ck.extra["num_labels"]))
     load_parameters(model, ck.params, str(path))
+    set_neuron_alphas(model, ck.extra.get("neuron_alpha", {}), params_dtype(model))
     return Trained(model, Tokenizer.from_str(ck.extra["tokenizer"]), cfg, ck.extra, path)
 
 
@@ -53,4 +55,6 @@ def load_pretrained_encoder(model, path: str | pathlib.Path) -> Trained:
                               "the output of `tinyspike pretrain`")
     params = {k[len("encoder."):]: v.value for k, v in pre.model.named_parameters() if k.startswith("encoder.")}
     load_parameters(model.encoder, params, f"{pre.path} (encoder)")
+    encoder_alphas = {k[len("encoder."):]: v for k, v in neuron_alphas(pre.model).items() if k.startswith("encoder.")}
+    set_neuron_alphas(model.encoder, encoder_alphas, params_dtype(model))
     return pre
