@@ -194,6 +194,10 @@ def claims(results: list[dict]) -> str:
         b = float(np.mean([np.mean(scores[("baseline", t)]) for t in shared]))
         s = float(np.mean([np.mean(scores[("smoothspike", t)]) for t in shared]))
         verdict = "agree" if s >= b else "disagree"
+        spread = [float(np.std(scores[(c, t)], ddof=1)) for c in ("baseline", "smoothspike") for t in shared
+                  if len(scores[(c, t)]) > 1]
+        if spread and abs(s - b) < max(spread):
+            verdict += f", but by less than the spread between seeds (std up to {max(spread):.1f})"
         if len(shared) < len(GLUE5):
             verdict += f" on {', '.join(shared)} only (the other tasks {MISSING})"
         rows.append(("SmoothSpike's GLUE average is not below the baseline's", verdict,
