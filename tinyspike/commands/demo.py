@@ -27,7 +27,7 @@ MAX_LEN = 24
 
 def _configure(p):
     p.add_argument("--tasks", default=",".join(TOY_TASKS), help="comma-separated toy tasks (default: all)")
-    p.add_argument("--epochs", type=int, default=3, help="fine-tuning epochs per task (default 3)")
+    p.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per task (default 10)")
     p.add_argument("--pretrain-epochs", type=int, default=1,
                    help="masked-LM epochs over the toy suite's sentences before fine-tuning (0: none)")
     p.add_argument("--train-size", type=int, default=2000, help="training examples per task (default 2000)")
@@ -55,7 +55,7 @@ def spike_columns(model, inputs, figure: pathlib.Path) -> dict[str, float]:
     return {"saturation": saturation.overall_rate, "energy_mj": energy_report(model, inputs).total_mj}
 
 
-def run_demo(tasks, epochs=3, train_size=2000, d_model=64, layers=2, T=4, lr=2e-3, seed=0, pretrain_epochs=1,
+def run_demo(tasks, epochs=10, train_size=2000, d_model=64, layers=2, T=4, lr=2e-3, seed=0, pretrain_epochs=1,
              out="tinyspike-demo", progress=True):
     out = pathlib.Path(out)
     splits = {t: (make_toy_task(t, "train", train_size, seed), make_toy_task(t, "dev", 500, seed)) for t in tasks}
