@@ -16,8 +16,7 @@ from tinyspike.models.config import ModelConfig
 from tinyspike.models.fusion import FusedEncoder, fuse, orthogonal_scale
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
 from tinyspike.neurons.lif import LIF
-from tinyspike.testing import check_gradients
-from tinyspike.testing.surrogate_mode import surrogate_mode
+from tinyspike.testing.surrogate_mode import check_model_gradients
 from tinyspike.transforms.orthogonal import OrthogonalTransform
 
 ALL = ("h1", "h2", "h3")
@@ -166,16 +165,8 @@ def test_fused_model_backward_matches_central_differences(move_transforms):
     fused = fuse(model)
     assert (fused.encoder.r_final is None) != move_transforms
     params = dict(fused.named_parameters())
-    forward = lambda: fused.forward(ids, types, mask)       # noqa: E731
-    with surrogate_mode(fused, forward):
-
-        def backward(dy):
-            fused.zero_grad()
-            fused.backward(dy)
-            return {k: p.grad.copy() for k, p in params.items()}
-
-        report = check_gradients(forward, backward, {k: p.value for k, p in params.items()}, seed=1,
-                                 max_entries=3, directions=1, rtol=1e-4, atol=1e-6)
+    report, _ = check_model_gradients(fused, lambda: fused.forward(ids, types, mask), seed=1, max_entries=3,
+                                      directions=1, rtol=1e-4, atol=1e-6)
     assert set(report) == set(params)
 
 

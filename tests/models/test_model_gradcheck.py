@@ -8,8 +8,7 @@ import pytest
 
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import SequenceClassifier
-from tinyspike.testing import check_gradients
-from tinyspike.testing.surrogate_mode import spiking_neurons, surrogate_mode
+from tinyspike.testing.surrogate_mode import check_model_gradients, spiking_neurons
 
 VARIANTS = {"spikingformer": {}, "smoothspike_all_learnable": dict(h1="learnable", h2="learnable", h3="learnable"),
             "spikelm": dict(neuron="elastic")}
@@ -29,16 +28,8 @@ def test_whole_model_backward_matches_central_differences(name):
     params = dict(model.named_parameters())
     if name == "smoothspike_all_learnable":
         assert sum("H_tilde" in k for k in params) == 1 + 2 * cfg.n_layers
-    forward = lambda: model.forward(ids, types, mask)       # noqa: E731
-    with surrogate_mode(model, forward) as neurons:
-        assert len(neurons) == 7 * cfg.n_layers   # in, Q, K, V, attention out, MLP in, MLP hidden
-
-        def backward(dy):
-            model.zero_grad()
-            model.backward(dy)
-            return {k: p.grad.copy() for k, p in params.items()}
-
-        report = check_gradients(forward, backward, {k: p.value for k, p in params.items()}, seed=1,
-                                 max_entries=4, directions=1, rtol=1e-4, atol=1e-6)
+    report, neurons = check_model_gradients(model, lambda: model.forward(ids, types, mask), seed=1,
+                                            max_entries=4, directions=1, rtol=1e-4, atol=1e-6)
+    assert len(neurons) == 7 * cfg.n_layers   # in, Q, K, V, attention out, MLP in, MLP hidden
     assert set(report) == set(params)
     assert all(n.spiking for n in spiking_neurons(model))

@@ -35,3 +35,21 @@ def surrogate_mode(model: Layer, base_forward: Callable[[], object]):
     finally:
         for n in neurons:
             n.spiking, n.frozen_reset = True, None
+
+
+def check_model_gradients(model: Layer, forward: Callable[[], object], **check_kwargs):
+    """The whole-model gradient check: every parameter of ``model`` against central differences of
+    ``forward()`` in surrogate mode (random upstream gradient, detached values frozen at a base run).
+    Returns (report, neurons); ``check_kwargs`` go to ``check_gradients``."""
+    from .gradcheck import check_gradients
+
+    params = dict(model.named_parameters())
+
+    def backward(dy):
+        model.zero_grad()
+        model.backward(dy)
+        return {k: p.grad.copy() for k, p in params.items()}
+
+    with surrogate_mode(model, forward) as neurons:
+        report = check_gradients(forward, backward, {k: p.value for k, p in params.items()}, **check_kwargs)
+    return report, neurons
