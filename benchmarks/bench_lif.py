@@ -44,7 +44,7 @@ def main():
     cfg = LIFConfig(detach_reset=True)                               # SmoothSpike's neuron
 
     n = args.n
-    fwd_out = (np.empty_like(x), np.empty_like(x), np.empty(n, np.float32))   # kernel outputs, reused
+    fwd_out = (np.empty_like(x), np.empty(n, np.float32))                   # kernel outputs, reused
     bwd_out = (np.empty_like(x), np.empty(n, np.float32))
     v0 = np.zeros(n, np.float32)
 

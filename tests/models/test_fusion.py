@@ -15,7 +15,7 @@ from tinyspike.layers.base import Layer
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.fusion import FusedEncoder, fuse, orthogonal_scale
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
-from tinyspike.neurons.lif import LIF
+from tinyspike.neurons.lif import LIF, membrane
 from tinyspike.testing.surrogate_mode import check_model_gradients
 from tinyspike.transforms.orthogonal import OrthogonalTransform
 
@@ -93,7 +93,7 @@ def _threshold_margin(neuron, t, idx):
     """Distance of the unfused membrane at step t from the firing boundary, at neurons idx."""
     cache = neuron._cache
     if isinstance(neuron, LIF):
-        return np.abs(cache.h[t][idx] - neuron.thr)
+        return np.abs(membrane(cache, neuron.cfg)[t][idx] - neuron.thr)
     alpha = cache.alpha[t]                               # elastic: round(u / alpha) flips at |u| = alpha / 2
     return np.abs(np.abs(cache.u[t][idx]) - alpha / 2)
 

@@ -92,7 +92,11 @@ def reset_grad(h, s, sg, hard, detach, thr, v_reset):
 
 
 class LIFCache(NamedTuple):
-    h: np.ndarray                      # (T, ...) membrane after charge, before reset
+    """What backward needs: the input itself (kept by reference, as a Linear layer keeps its input: do not
+    modify it in place before backward) and the initial membrane; backward recomputes the membrane h
+    from them instead of storing it (``membrane``), which saves writing and reading one (T, ...) array."""
+    x: np.ndarray                      # (T, ...) the input
+    v0: np.ndarray | None              # (...) the initial membrane (a copy), None for zeros
     thr: np.ndarray | float
     reset_spikes: np.ndarray | None    # frozen reset spikes given to forward, else None
     spiking: bool
@@ -105,6 +109,21 @@ def lif_forward_reference(x, v0, thr, cfg: LIFConfig, *, spiking=True, reset_spi
     reset_spikes: optional (T, ...) values used in the reset instead of s_t (frozen: a constant), so
     finite differences of ``spiking=False`` can reproduce ``detach_reset=True``.
     """
+    s, v, _ = _time_loop_reference(x, v0, thr, cfg, spiking, reset_spikes)
+    return s, v, _make_cache(x, v0, thr, reset_spikes, spiking)
+
+
+def _make_cache(x, v0, thr, reset_spikes, spiking):
+    return LIFCache(x, None if v0 is None else np.array(v0, dtype=x.dtype), thr, reset_spikes, spiking)
+
+
+def membrane(cache: LIFCache, cfg: LIFConfig) -> np.ndarray:
+    """h (T, ...): the membrane after charge, before reset, of the forward that made ``cache`` (rerun)."""
+    return _time_loop_reference(cache.x, cache.v0, cache.thr, cfg, cache.spiking, cache.reset_spikes)[2]
+
+
+def _time_loop_reference(x, v0, thr, cfg, spiking, reset_spikes):
+    """The loop itself: (s, v_T, h)."""
     decay_input, hard = cfg.charge == "decay_input", cfg.reset == "hard"
     dt = x.dtype.type
     thr = np.asarray(thr, x.dtype)                   # scalar or (C,), in the input's dtype
@@ -117,18 +136,20 @@ def lif_forward_reference(x, v0, thr, cfg: LIFConfig, *, spiking=True, reset_spi
         s[t] = cfg.surrogate.spike(h[t] - thr) if spiking else cfg.surrogate.primitive(h[t] - thr)
         sr = s[t] if reset_spikes is None else reset_spikes[t]
         v = reset(h[t], sr, hard, thr, v_reset)
-    return s, v, LIFCache(h, thr, reset_spikes, spiking)
+    return s, v, h
 
 
 def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
     """BPTT through the membrane recurrence. Returns (dx (T, ...), dv0 (...)).
 
-    Going back from t = T-1, with dv the gradient reaching v_t from the future:
+    The membrane h is recomputed from the cached input (``membrane``). Going back from t = T-1, with dv
+    the gradient reaching v_t from the future:
         sg  = surrogate.grad(h_t - thr)                     (= ds_t/dh_t)
         dh  = ds_t sg + dv * reset_grad(h_t, s_t, sg)        (the two paths out of h_t)
         dx_t = dh * dh/dx;   dv <- dh * dh/dv               (charge derivatives)
     """
-    h, thr, reset_spikes, spiking = cache
+    h = membrane(cache, cfg)
+    thr, reset_spikes, spiking = cache.thr, cache.reset_spikes, cache.spiking
     hard, detach = cfg.reset == "hard", cfg.detach_reset or reset_spikes is not None
     dt = h.dtype.type
     thr = np.asarray(thr, h.dtype)
@@ -150,18 +171,19 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
 # ---- numba kernels: the same loop over a chunk of neurons, chunks in parallel ---------------------
 # Each parallel work item owns CHUNK neurons and runs the whole time loop on them, so the membrane v of
 # the chunk stays in L1 between steps; inside a step, one contiguous row of neurons vectorises (SIMD).
-# Traffic per element: forward reads x and writes s and h, backward reads ds and h and writes dx
-# (``docs/neurons.md`` compares this with a copy). The row loops sit in their own functions: numba
-# vectorises a loop over 1-D contiguous slices, not the same loop written inline in a prange body.
+# Traffic per element: forward reads x and writes s; backward reads x and ds and writes dx, rerunning
+# the chunk's forward into a small buffer (T x CHUNK, in L2) to get h back (``docs/neurons.md``
+# compares this with a copy). The row loops sit in their own functions: numba vectorises a loop over
+# 1-D contiguous slices, not the same loop written inline in a prange body.
 @njit(cache=True, error_model="numpy")
-def _forward_row(x, th, v, s, h, decay_input, tau, leak, v_reset, hard):
-    """One time step for a run of neurons, all (n,): charge, fire, reset; v is updated in place."""
+def _forward_row(x, th, v, out, want_h, decay_input, tau, leak, v_reset, hard):
+    """One time step for a run of neurons, all (n,): charge, fire, reset; v is updated in place.
+    ``out`` receives the spikes s, or with ``want_h`` the membrane h before reset."""
     dt = x.dtype.type
     for j in range(x.shape[0]):
         hj = charge(v[j], x[j], decay_input, tau, leak, v_reset)
         sj = dt(hj - th[j] >= 0)                       # branch-free: spikes are unpredictable
-        h[j] = hj
-        s[j] = sj
+        out[j] = hj if want_h else sj
         v[j] = reset(hj, sj, hard, th[j], v_reset)
 
 
@@ -196,28 +218,33 @@ def _backward_row(kind, ds, h, th, dv, dx, alpha, dhdx, dhdv, v_reset, hard, det
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _lif_forward_kernel(x, v0, thr_row, decay_input, tau, leak, v_reset, hard, s, h, v):
-    """x, s, h: (T, N); v0, v: (N,); thr_row: the thresholds of one chunk (tiled channels)."""
+def _lif_forward_kernel(x, v0, thr_row, decay_input, tau, leak, v_reset, hard, s, v):
+    """x, s: (T, N); v0, v: (N,); thr_row: the thresholds of one chunk (tiled channels)."""
     T, N = x.shape
     c = thr_row.shape[0]
     for b in prange((N + c - 1) // c):
         lo, hi = b * c, min(N, b * c + c)
         v[lo:hi] = v0[lo:hi]
         for t in range(T):
-            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v[lo:hi], s[t, lo:hi], h[t, lo:hi], decay_input, tau,
-                         leak, v_reset, hard)
+            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v[lo:hi], s[t, lo:hi], False, decay_input, tau, leak,
+                         v_reset, hard)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _lif_backward_kernel(kind, ds, dv_last, h, thr_row, alpha, dhdx, dhdv, v_reset, hard, detach, dx, dv):
-    """ds, h, dx: (T, N); dv_last, dv: (N,); kind: the surrogate (SIGMOID, ARCTAN, RECTANGULAR)."""
-    T, N = h.shape
+def _lif_backward_kernel(kind, ds, dv_last, x, v0, thr_row, decay_input, tau, leak, alpha, dhdx, dhdv, v_reset,
+                         hard, detach, dx, dv):
+    """ds, x, dx: (T, N); v0, dv_last, dv: (N,); kind: the surrogate (SIGMOID, ARCTAN, RECTANGULAR)."""
+    T, N = x.shape
     c = thr_row.shape[0]
     for b in prange((N + c - 1) // c):
         lo, hi = b * c, min(N, b * c + c)
+        h = np.empty((T, hi - lo), x.dtype)                # this chunk's membrane, rerun from x
+        v = v0[lo:hi].copy()
+        for t in range(T):
+            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v, h[t], True, decay_input, tau, leak, v_reset, hard)
         dv[lo:hi] = dv_last[lo:hi]
         for t in range(T - 1, -1, -1):
-            _backward_row(kind, ds[t, lo:hi], h[t, lo:hi], thr_row[:hi - lo], dv[lo:hi], dx[t, lo:hi], alpha,
+            _backward_row(kind, ds[t, lo:hi], h[t], thr_row[:hi - lo], dv[lo:hi], dx[t, lo:hi], alpha,
                           dhdx, dhdv, v_reset, hard, detach)
 
 
@@ -233,8 +260,9 @@ def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=Tr
     """Multi-step LIF forward. Returns (spikes (T, ...), final membrane (...), cache).
 
     backend="numba" runs the kernel (spiking mode without frozen reset spikes); every other case,
-    and backend="numpy", runs the reference loop. ``out=(s, h, v)``: optional preallocated C-contiguous
-    kernel outputs of shapes (T, N), (T, N), (N,) (fresh pages cost more than the kernel itself).
+    and backend="numpy", runs the reference loop. ``out=(s, v)``: optional preallocated C-contiguous
+    kernel outputs of shapes (T, N), (N,) (fresh pages cost more than the kernel itself). The cache
+    keeps ``x`` by reference: leave it unchanged until backward.
     """
     _check_lif_inputs(x, v0, thr)
     if backend == "numpy" or not spiking or reset_spikes is not None:
@@ -245,11 +273,11 @@ def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=Tr
     x2 = np.ascontiguousarray(x).reshape(T, -1)                   # (T, N)
     n = x2.shape[1]
     v0f = np.zeros(n, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
-    s, h, v = (np.empty_like(x2), np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
+    s, v = (np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
     dt = x.dtype.type
     _lif_forward_kernel(x2, v0f, _threshold_row(thr, x.dtype), cfg.charge == "decay_input", dt(cfg.tau),
-                        dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, h, v)
-    return s.reshape(x.shape), v.reshape(shape), LIFCache(h.reshape(x.shape), thr, None, True)
+                        dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, v)
+    return s.reshape(x.shape), v.reshape(shape), _make_cache(x, v0, thr, None, True)
 
 
 def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None):
@@ -259,19 +287,20 @@ def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, 
     """
     if backend == "numpy" or not cache.spiking or cache.reset_spikes is not None:
         return lif_backward_reference(ds, dv_last, cache, cfg)
-    h = cache.h
-    T, shape = h.shape[0], h.shape[1:]
-    h2 = h.reshape(T, -1)
-    n = h2.shape[1]
-    ds2 = np.ascontiguousarray(ds, dtype=h.dtype).reshape(T, -1)
-    dvl = np.zeros(n, h.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=h.dtype).reshape(-1)
-    dx, dv = (np.empty_like(h2), np.empty(n, h.dtype)) if out is None else out
-    dt = h.dtype.type
+    x = cache.x
+    T, shape = x.shape[0], x.shape[1:]
+    x2 = np.ascontiguousarray(x).reshape(T, -1)
+    n = x2.shape[1]
+    v0 = np.zeros(n, x.dtype) if cache.v0 is None else cache.v0.reshape(-1)
+    ds2 = np.ascontiguousarray(ds, dtype=x.dtype).reshape(T, -1)
+    dvl = np.zeros(n, x.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=x.dtype).reshape(-1)
+    dx, dv = (np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
+    dt = x.dtype.type
     dhdx, dhdv = cfg.charge_grads()
-    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, h2, _threshold_row(cache.thr, h.dtype),
-                         dt(cfg.surrogate.alpha), dt(dhdx), dt(dhdv), dt(cfg.v_reset),
-                         cfg.reset == "hard", cfg.detach_reset, dx, dv)
-    return dx.reshape(h.shape), dv.reshape(shape)
+    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, x2, v0, _threshold_row(cache.thr, x.dtype),
+                         cfg.charge == "decay_input", dt(cfg.tau), dt(cfg.leak), dt(cfg.surrogate.alpha), dt(dhdx),
+                         dt(dhdv), dt(cfg.v_reset), cfg.reset == "hard", cfg.detach_reset, dx, dv)
+    return dx.reshape(x.shape), dv.reshape(shape)
 
 
 def _check_lif_inputs(x, v0, thr):
