@@ -48,3 +48,19 @@ def test_kernel_equals_numpy_reference_bit_for_bit(dtype, kw, sur, seed, T, per_
         np.testing.assert_array_equal(a, b, err_msg=name)
     assert all(a.dtype == dtype for a in got)
 
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("per_channel", [False, True])
+@given(seed=seeds(), T=st.integers(1, 4))
+def test_kernel_without_state_equals_reference_from_zero_state(dtype, per_channel, seed, T):
+    """The layer's path: no initial membrane (zeros, not read), final membrane and dv0 not wanted."""
+    x, _, thr, ds, _ = _inputs(seed, T, dtype, per_channel)
+    cfg = LIFConfig(v_reset=-0.1, detach_reset=True)
+    s, v, cache = lif_forward(x, None, thr, cfg, return_state=False)
+    dx, dv0 = lif_backward(ds, None, cache, cfg, return_state=False)
+    assert v is None and dv0 is None
+    s_ref, _, cache_ref = lif_forward(x, np.zeros(x.shape[1:], dtype), thr, cfg, backend="numpy")
+    dx_ref, _ = lif_backward(ds, np.zeros(x.shape[1:], dtype), cache_ref, cfg, backend="numpy")
+    np.testing.assert_array_equal(s, s_ref)
+    np.testing.assert_array_equal(dx, dx_ref)

@@ -28,7 +28,7 @@ from ..layers.base import Layer
 from .surrogate import (ARCTAN, ONE, SIGMOID, Sigmoid, Surrogate, arctan_grad, rectangular_grad,
                         sigmoid_grad)
 
-CHUNK = 4096  # neurons per parallel work item of the kernels (rounded up to whole channel rows)
+CHUNK = 65536  # neurons per parallel work item of the kernels (rounded up to whole channel rows)
 
 
 @dataclass(frozen=True)
@@ -170,36 +170,54 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
 
 # ---- numba kernels: the same loop over a chunk of neurons, chunks in parallel ---------------------
 # Each parallel work item owns CHUNK neurons and runs the whole time loop on them, so the membrane v of
-# the chunk stays in L1 between steps; inside a step, one contiguous row of neurons vectorises (SIMD).
+# the chunk stays in L2 between steps; inside a step, one contiguous row of neurons vectorises (SIMD).
 # Traffic per element: forward reads x and writes s; backward reads x and ds and writes dx, rerunning
 # the chunk's forward into a small buffer (T x CHUNK, in L2) to get h back (``docs/neurons.md``
-# compares this with a copy). The row loops sit in their own functions: numba vectorises a loop over
-# 1-D contiguous slices, not the same loop written inline in a prange body.
+# compares this with a copy). A scalar threshold stays in a register (th of length 1); per-channel
+# thresholds are one tiled row of the chunk's length. The row loops sit in their own functions: numba
+# vectorises a loop over 1-D contiguous slices, not the same loop written inline in a prange body.
+@register_jitable(inline="always")
+def _fire(h, th, dt):
+    """s = Heaviside(h - thr), branch-free (spikes are unpredictable)."""
+    return dt(h - th >= 0)
+
+
+@register_jitable
+def _forward_step(x, v, th, want_h, decay_input, tau, leak, v_reset, hard, dt):
+    """One neuron, one step: (s or h, the new v)."""
+    h = charge(v, x, decay_input, tau, leak, v_reset)
+    s = _fire(h, th, dt)
+    return (h if want_h else s), reset(h, s, hard, th, v_reset)
+
+
 @njit(cache=True, error_model="numpy")
 def _forward_row(x, th, v, out, want_h, decay_input, tau, leak, v_reset, hard):
     """One time step for a run of neurons, all (n,): charge, fire, reset; v is updated in place.
-    ``out`` receives the spikes s, or with ``want_h`` the membrane h before reset."""
+    ``out`` receives the spikes s, or with ``want_h`` the membrane h before reset. th: (1,) or (n,)."""
     dt = x.dtype.type
-    for j in range(x.shape[0]):
-        hj = charge(v[j], x[j], decay_input, tau, leak, v_reset)
-        sj = dt(hj - th[j] >= 0)                       # branch-free: spikes are unpredictable
-        out[j] = hj if want_h else sj
-        v[j] = reset(hj, sj, hard, th[j], v_reset)
+    if th.shape[0] == 1:
+        th0 = th[0]
+        for j in range(x.shape[0]):
+            out[j], v[j] = _forward_step(x[j], v[j], th0, want_h, decay_input, tau, leak, v_reset, hard, dt)
+    else:
+        for j in range(x.shape[0]):
+            out[j], v[j] = _forward_step(x[j], v[j], th[j], want_h, decay_input, tau, leak, v_reset, hard, dt)
 
 
 @register_jitable(inline="always")
 def _backward_step(ds, h, th, dv, sg, dhdx, dhdv, v_reset, hard, detach, dt):
     """One neuron, one step back: (dx_t, dv_{t-1}) from dv_t, ds_t, h_t and sg = ds_t/dh_t."""
-    s = dt(h - th >= 0)                                 # s_t, recomputed (spiking mode)
+    s = _fire(h, th, dt)                                # s_t, recomputed (spiking mode)
     dh = ds * sg + dv * reset_grad(h, s, sg, hard, detach, th, v_reset)
     return dh * dhdx, dh * dhdv
 
 
 @njit(cache=True, error_model="numpy")
 def _backward_row(kind, ds, h, th, dv, dx, alpha, dhdx, dhdv, v_reset, hard, detach):
-    """One time step back for a run of neurons, all (n,): dx_t, and dv_{t-1} in place of dv_t.
+    """One time step back for a run of neurons, all (n,) (th too): dx_t, and dv_{t-1} in place of dv_t.
 
-    One loop per surrogate (``kind``): with the choice outside, each loop vectorises.
+    One loop per surrogate (``kind``): with the choice outside, each loop vectorises (numba does not
+    unswitch it from inside the loop: the loop then runs scalar, 20x slower).
     """
     dt = h.dtype.type
     n = h.shape[0]
@@ -217,90 +235,117 @@ def _backward_row(kind, ds, h, th, dv, dx, alpha, dhdx, dhdv, v_reset, hard, det
             dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
 
 
+@register_jitable
+def _chunk_thresholds(thr_row, n):
+    """The thresholds of a chunk of n neurons: the scalar (1,) row as is, else the first n of the tiled row."""
+    return thr_row if thr_row.shape[0] == 1 else thr_row[:n]
+
+
 @njit(parallel=True, cache=True, error_model="numpy")
-def _lif_forward_kernel(x, v0, thr_row, decay_input, tau, leak, v_reset, hard, s, v):
-    """x, s: (T, N); v0, v: (N,); thr_row: the thresholds of one chunk (tiled channels)."""
+def _lif_forward_kernel(x, v0, thr_row, chunk, decay_input, tau, leak, v_reset, hard, s, v):
+    """x, s: (T, N); v0, v: (N,) or (0,) (zeros / not wanted: neither read nor written, 1/T of the
+    traffic each); thr_row: (1,) or the channel thresholds tiled to ``chunk``."""
     T, N = x.shape
-    c = thr_row.shape[0]
-    for b in prange((N + c - 1) // c):
-        lo, hi = b * c, min(N, b * c + c)
-        v[lo:hi] = v0[lo:hi]
+    for b in prange((N + chunk - 1) // chunk):
+        lo, hi = b * chunk, min(N, b * chunk + chunk)
+        th = _chunk_thresholds(thr_row, hi - lo)
+        vb = _state(v0, v, lo, hi)
         for t in range(T):
-            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v[lo:hi], s[t, lo:hi], False, decay_input, tau, leak,
-                         v_reset, hard)
+            _forward_row(x[t, lo:hi], th, vb, s[t, lo:hi], False, decay_input, tau, leak, v_reset, hard)
 
 
 @njit(parallel=True, cache=True, error_model="numpy")
-def _lif_backward_kernel(kind, ds, dv_last, x, v0, thr_row, decay_input, tau, leak, alpha, dhdx, dhdv, v_reset,
-                         hard, detach, dx, dv):
-    """ds, x, dx: (T, N); v0, dv_last, dv: (N,); kind: the surrogate (SIGMOID, ARCTAN, RECTANGULAR)."""
+def _lif_backward_kernel(kind, ds, dv_last, x, v0, thr_row, chunk, decay_input, tau, leak, alpha, dhdx, dhdv,
+                         v_reset, hard, detach, dx, dv):
+    """ds, x, dx: (T, N); v0, dv_last, dv: (N,) or (0,) as in the forward; kind: the surrogate;
+    thr_row: the thresholds tiled to ``chunk`` (also a scalar one: the backward row wants a row)."""
     T, N = x.shape
-    c = thr_row.shape[0]
-    for b in prange((N + c - 1) // c):
-        lo, hi = b * c, min(N, b * c + c)
+    for b in prange((N + chunk - 1) // chunk):
+        lo, hi = b * chunk, min(N, b * chunk + chunk)
+        th = _chunk_thresholds(thr_row, hi - lo)
         h = np.empty((T, hi - lo), x.dtype)                # this chunk's membrane, rerun from x
-        v = v0[lo:hi].copy()
+        v = _state(v0, v0[:0], lo, hi)
         for t in range(T):
-            _forward_row(x[t, lo:hi], thr_row[:hi - lo], v, h[t], True, decay_input, tau, leak, v_reset, hard)
-        dv[lo:hi] = dv_last[lo:hi]
+            _forward_row(x[t, lo:hi], th, v, h[t], True, decay_input, tau, leak, v_reset, hard)
+        dvb = _state(dv_last, dv, lo, hi)
         for t in range(T - 1, -1, -1):
-            _backward_row(kind, ds[t, lo:hi], h[t], thr_row[:hi - lo], dv[lo:hi], dx[t, lo:hi], alpha,
-                          dhdx, dhdv, v_reset, hard, detach)
+            _backward_row(kind, ds[t, lo:hi], h[t], th, dvb, dx[t, lo:hi], alpha, dhdx, dhdv, v_reset, hard, detach)
 
 
-def _threshold_row(thr, dtype):
-    """Thresholds for one chunk of neurons: a scalar repeated, or the (C,) channel values tiled to a whole
-    number of rows, so chunk b starts at channel 0 (chunks start at multiples of C)."""
-    t = np.asarray(thr, dtype=dtype).reshape(-1)                  # (1,) or (C,)
-    return np.ascontiguousarray(np.tile(t, -(-CHUNK // t.shape[0])))
+@register_jitable
+def _state(start, out, lo, hi):
+    """The state of neurons lo..hi for a time loop: ``out[lo:hi]`` (or a fresh buffer when ``out`` is
+    empty: not wanted), holding ``start[lo:hi]`` (or zeros when ``start`` is empty)."""
+    buf = np.empty(hi - lo, out.dtype) if out.shape[0] == 0 else out[lo:hi]
+    if start.shape[0] == 0:
+        buf[:] = 0
+    else:
+        buf[:] = start[lo:hi]
+    return buf
+
+
+def _threshold_row(thr, dtype, tiled=False):
+    """(thresholds, chunk): a scalar as a (1,) array with chunk = CHUNK (unless ``tiled``), or the (C,)
+    channel values tiled to chunk = CHUNK rounded up to whole rows of C (chunks then start at channel 0)."""
+    t = np.ascontiguousarray(np.asarray(thr, dtype=dtype).reshape(-1))    # (1,) or (C,)
+    if np.ndim(thr) == 0 and not tiled:
+        return t, CHUNK
+    row = np.ascontiguousarray(np.tile(t, -(-CHUNK // t.shape[0])))
+    return row, row.shape[0]
 
 
 def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=True, reset_spikes=None,
-                backend="numba", out=None):
+                backend="numba", out=None, return_state=True):
     """Multi-step LIF forward. Returns (spikes (T, ...), final membrane (...), cache).
 
     backend="numba" runs the kernel (spiking mode without frozen reset spikes); every other case,
     and backend="numpy", runs the reference loop. ``out=(s, v)``: optional preallocated C-contiguous
     kernel outputs of shapes (T, N), (N,) (fresh pages cost more than the kernel itself). The cache
-    keeps ``x`` by reference: leave it unchanged until backward.
+    keeps ``x`` by reference: leave it unchanged until backward. ``return_state=False``: the final
+    membrane is not wanted (None is returned in its place; the kernel then neither stores it nor, with
+    v0=None, reads an initial one).
     """
     _check_lif_inputs(x, v0, thr)
     if backend == "numpy" or not spiking or reset_spikes is not None:
-        return lif_forward_reference(x, v0, thr, cfg, spiking=spiking, reset_spikes=reset_spikes)
+        s, v, cache = lif_forward_reference(x, v0, thr, cfg, spiking=spiking, reset_spikes=reset_spikes)
+        return s, v if return_state else None, cache
     if backend != "numba":
         raise ValueError(f"lif_forward: backend must be 'numba' or 'numpy', got {backend!r}")
     T, shape = x.shape[0], x.shape[1:]
     x2 = np.ascontiguousarray(x).reshape(T, -1)                   # (T, N)
     n = x2.shape[1]
-    v0f = np.zeros(n, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
-    s, v = (np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
+    v0f = np.empty(0, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
+    s, v = (np.empty_like(x2), np.empty(n if return_state else 0, x.dtype)) if out is None else out
     dt = x.dtype.type
-    _lif_forward_kernel(x2, v0f, _threshold_row(thr, x.dtype), cfg.charge == "decay_input", dt(cfg.tau),
+    _lif_forward_kernel(x2, v0f, *_threshold_row(thr, x.dtype), cfg.charge == "decay_input", dt(cfg.tau),
                         dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, v)
-    return s.reshape(x.shape), v.reshape(shape), _make_cache(x, v0, thr, None, True)
+    return s.reshape(x.shape), v.reshape(shape) if v.size == n else None, _make_cache(x, v0, thr, None, True)
 
 
-def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None):
+def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None,
+                 return_state=True):
     """BPTT backward of ``lif_forward``. Returns (dx (T, ...), dv0 (...)).
 
     ``out=(dx, dv)``: optional preallocated kernel outputs of shapes (T, N), (N,).
+    ``return_state=False``: dv0 is not wanted (None in its place), as in ``lif_forward``.
     """
     if backend == "numpy" or not cache.spiking or cache.reset_spikes is not None:
-        return lif_backward_reference(ds, dv_last, cache, cfg)
+        dx, dv0 = lif_backward_reference(ds, dv_last, cache, cfg)
+        return dx, dv0 if return_state else None
     x = cache.x
     T, shape = x.shape[0], x.shape[1:]
     x2 = np.ascontiguousarray(x).reshape(T, -1)
     n = x2.shape[1]
-    v0 = np.zeros(n, x.dtype) if cache.v0 is None else cache.v0.reshape(-1)
+    v0 = np.empty(0, x.dtype) if cache.v0 is None else cache.v0.reshape(-1)
     ds2 = np.ascontiguousarray(ds, dtype=x.dtype).reshape(T, -1)
-    dvl = np.zeros(n, x.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=x.dtype).reshape(-1)
-    dx, dv = (np.empty_like(x2), np.empty(n, x.dtype)) if out is None else out
+    dvl = np.empty(0, x.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=x.dtype).reshape(-1)
+    dx, dv = (np.empty_like(x2), np.empty(n if return_state else 0, x.dtype)) if out is None else out
     dt = x.dtype.type
     dhdx, dhdv = cfg.charge_grads()
-    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, x2, v0, _threshold_row(cache.thr, x.dtype),
+    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, x2, v0, *_threshold_row(cache.thr, x.dtype, tiled=True),
                          cfg.charge == "decay_input", dt(cfg.tau), dt(cfg.leak), dt(cfg.surrogate.alpha), dt(dhdx),
                          dt(dhdv), dt(cfg.v_reset), cfg.reset == "hard", cfg.detach_reset, dx, dv)
-    return dx.reshape(x.shape), dv.reshape(shape)
+    return dx.reshape(x.shape), dv.reshape(shape) if dv.size == n else None
 
 
 def _check_lif_inputs(x, v0, thr):
@@ -334,11 +379,11 @@ class LIF(Layer):
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         s, _, cache = lif_forward(x, None, self.thr, self.cfg, spiking=self.spiking, reset_spikes=self.frozen_reset,
-                                  backend=self.backend)
+                                  backend=self.backend, return_state=False)
         self.last_spikes = s
         self._save(cache)
         return s
 
     def backward(self, ds: np.ndarray) -> np.ndarray:
-        dx, _ = lif_backward(ds, None, self._pop(), self.cfg, backend=self.backend)
+        dx, _ = lif_backward(ds, None, self._pop(), self.cfg, backend=self.backend, return_state=False)
         return dx
