@@ -51,3 +51,20 @@ def test_exp_neg_in_numba_equals_numpy_bit_for_bit(dtype, data):
     out = np.empty_like(a)
     _exp_neg_elementwise(a, out)
     np.testing.assert_array_equal(out, exp_neg(a, dtype))
+
+
+@njit(error_model="numpy")
+def _pow2_neg_elementwise(k, out):
+    dt = k.dtype.type
+    for i in range(k.shape[0]):
+        out[i] = pow2_neg(k[i], dt)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow2_neg_in_numba_is_exact_for_every_k(dtype):
+    """The numba overload (bit pattern through an intrinsic) against 2^-k, for every k exp_neg can produce."""
+    k = np.arange(127, dtype=dtype)
+    out = np.empty_like(k)
+    _pow2_neg_elementwise(k, out)
+    np.testing.assert_array_equal(out, (2.0 ** -np.arange(127)).astype(dtype))
