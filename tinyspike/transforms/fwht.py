@@ -14,6 +14,7 @@ import numba
 from numba import njit, prange
 
 from .hadamard import _base, factor
+from .simd_butterfly import butterfly_pass_radix, vector_butterflies, vector_combination
 
 
 def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
@@ -34,108 +35,105 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
     return (y * x.dtype.type(1.0 / np.sqrt(n))).reshape(x.shape)
 
 
-# ---- numba kernel: TILE rows at a time, transposed so that every butterfly is one SIMD operation ----
-# The first stages (h = 1, 2, 4, 8) pair values inside one row, a few floats apart: no SIMD register can
-# hold both sides. Transposing TILE = 16 rows into buf (n, TILE) turns every stage into operations on
-# whole 16-lane rows of buf (one AVX-512 register of float32), and the H_m stage into one small BLAS
-# product. buf is 64 KB at n = 1024 (L2); the transposes in and out cost about as much as all the
-# butterflies (docs/transforms.md).
-# Each step is its own function over arrays: numba vectorises those loops, not the same loops written
-# inside the prange body.
-TILE = 16
+# ---- numba kernel: one row at a time, every stage in SIMD, all stages while the row sits in L1 ----
+# Each row (n floats: 4 KB at n = 1024 float32) is read from x once, goes through all log2(p) stages in a
+# scratch row (L1-resident, 64-byte aligned) and is written to y once, scaled by 1/sqrt(n) on the way:
+# the memory traffic of a copy, and in place none more (the whole row is read before any of it is written).
+# Within the row every stage is a SIMD operation on vectors of L = 16 float32 (8 float64) values
+# (simd_butterfly.py): the first log2(L) stages inside each vector (shuffles), then the strides h >= L in
+# passes of radix up to 16 (up to 4 stages per load and store of each vector, 16 vectors in registers).
 
 
 @njit(cache=True, error_model="numpy")
-def _transpose_in(x, buf):
-    """buf[j, r] = x[r, j] for x (TILE, n): 16 x 16 blocks with constant trip counts (so both loops
-    unroll), then the last n % 16 columns."""
-    n = x.shape[1]
-    full = n - n % 16
-    for jb in range(0, full, 16):
-        for r in range(TILE):
-            for j in range(jb, jb + 16):
-                buf[j, r] = x[r, j]
-    for r in range(TILE):
-        for j in range(full, n):
-            buf[j, r] = x[r, j]
-
-
-@njit(cache=True, error_model="numpy")
-def _transpose_out(buf, y, scale):
-    """y[r, j] = buf[j, r] * scale for y (TILE, n), blocked as in ``_transpose_in``."""
-    n = y.shape[1]
-    full = n - n % 16
-    for jb in range(0, full, 16):
-        for r in range(TILE):
-            for j in range(jb, jb + 16):
-                y[r, j] = buf[j, r] * scale
-    for r in range(TILE):
-        for j in range(full, n):
-            y[r, j] = buf[j, r] * scale
-
-
-@njit(cache=True, error_model="numpy")
-def _sylvester_stages(buf, off, p):
-    """H_p on rows off .. off + p of buf (p, lanes): butterflies u, v -> u + v, u - v over the lanes."""
+def _sylvester_scalar(src, si, dst, di, p, scale):
+    """H_p src[si : si + p] -> dst[di : di + p] (times scale unless None) for p shorter than a vector."""
+    for j in range(p):
+        dst[di + j] = src[si + j]
     h = 1
-    while 4 * h <= p:                      # radix 4: stages h and 2h in one pass
-        for i in range(off, off + p, 4 * h):
+    while h < p:
+        for i in range(di, di + p, 2 * h):
             for j in range(i, i + h):
-                for r in range(TILE):
-                    a0 = buf[j, r]
-                    a1 = buf[j + h, r]
-                    a2 = buf[j + 2 * h, r]
-                    a3 = buf[j + 3 * h, r]
-                    b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
-                    buf[j, r] = b0 + b2
-                    buf[j + h, r] = b1 + b3
-                    buf[j + 2 * h, r] = b0 - b2
-                    buf[j + 3 * h, r] = b1 - b3
-        h *= 4
-    if h < p:                              # odd number of stages: one radix-2 pass
-        for j in range(off, off + h):
-            for r in range(TILE):
-                u = buf[j, r]
-                v = buf[j + h, r]
-                buf[j, r] = u + v
-                buf[j + h, r] = u - v
+                u, v = dst[j], dst[j + h]
+                dst[j], dst[j + h] = u + v, u - v
+        h *= 2
+    if scale is not None:
+        for j in range(di, di + p):
+            dst[j] *= scale
 
 
 @njit(cache=True, error_model="numpy")
-def _fwht_tile(x, y, hm, p, scale, buf, buf2):
-    """y = H_bar x for one tile x, y (TILE, m p); y may be x; buf, buf2 (m p, TILE) scratch.
+def _sylvester(src, si, dst, di, buf, bi, p, scale):
+    """dst[di : di + p] = H_p src[si : si + p] (times scale unless None), flat arrays, through buf[bi : bi + p].
 
-    The base stage X <- H_m X across the m segments is one small matrix product: buf viewed as
-    (m, p TILE) is segment-major, so it is hm @ buf (BLAS).
+    buf may be dst (then di == bi); src may be dst: every pass reads its vectors before writing them.
+    """
+    nl = 64 // src.itemsize                                # lanes per vector
+    if p < nl:
+        _sylvester_scalar(src, si, dst, di, p, scale)
+        return
+    stages = 0                                             # stages left after the in-vector ones: log2(p / L)
+    while (nl << stages) < p:
+        stages += 1
+    if stages == 0:                                        # p == L: one vector, nothing else
+        vector_butterflies(src, si, dst, di)
+        if scale is not None:
+            for j in range(di, di + p):
+                dst[j] *= scale
+        return
+    for i in range(0, p, nl):                              # stages 1 .. L/2: src -> buf
+        vector_butterflies(src, si + i, buf, bi + i)
+    h = nl
+    while stages > 0:
+        npass = (stages + 3) // 4                          # fewest passes of radix <= 16, stages spread evenly
+        s = (stages + npass - 1) // npass
+        stages -= s
+        for i in range(0, p, h << s):
+            for j in range(i, i + h, nl):
+                if stages == 0:                            # last pass: buf -> dst, scaled
+                    butterfly_pass_radix(buf, bi + j, dst, di + j, h, s, scale)
+                else:
+                    butterfly_pass_radix(buf, bi + j, buf, bi + j, h, s, None)
+        h <<= s
+
+
+@njit(cache=True, error_model="numpy")
+def _base_stage(buf, bi, y, yo, hm, p, scale):
+    """y[yo + a p + j] = scale * sum_c hm[a, c] buf[bi + c p + j]: H_m across the m segments of one row.
+
+    One output vector at a time (``vector_combination``: m vector loads, multiplies and adds, one store);
+    segments shorter than a vector in plain loops.
     """
     m = hm.shape[0]
-    _transpose_in(x, buf)
+    nl = 64 // buf.itemsize
     for a in range(m):
-        _sylvester_stages(buf, a * p, p)
-    if m > 1:
-        np.dot(hm, buf.reshape(m, p * TILE), out=buf2.reshape(m, p * TILE))
-        _transpose_out(buf2, y, scale)
-    else:
-        _transpose_out(buf, y, scale)
+        if p >= nl:
+            for j in range(0, p, nl):
+                vector_combination(buf, bi + j, p, hm[a], y, yo + a * p + j, scale)
+        else:
+            for j in range(p):
+                acc = hm[a, 0] * buf[bi + j]
+                for c in range(1, m):
+                    acc += hm[a, c] * buf[bi + c * p + j]
+                y[yo + a * p + j] = acc * scale
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fwht_tiles(x, y, hm, p, scale, nchunks):
-    """y = H_bar x for x, y (N, m p), y may be x (in place): TILE rows at a time, in nchunks parallel
-    chunks of whole tiles. The rows after the last whole tile go through a zero-padded tile."""
-    nrows, n = y.shape
-    ntiles = nrows // TILE
+def _fwht_rows(x, y, hm, p, scale, nchunks):
+    """y = H_bar x, row by row, for flat C-contiguous x, y holding whole rows of n = m p (y may be x)."""
+    m = hm.shape[0]
+    n = m * p
+    nrows = y.shape[0] // n
+    nl = 64 // y.itemsize
     for ch in prange(nchunks):
-        buf = np.zeros((n, TILE), y.dtype)             # scratch per chunk, reused by its tiles
-        buf2 = np.empty((n, TILE), y.dtype)
-        for t in range(ch * ntiles // nchunks, (ch + 1) * ntiles // nchunks):
-            _fwht_tile(x[t * TILE:(t + 1) * TILE], y[t * TILE:(t + 1) * TILE], hm, p, scale, buf, buf2)
-    rest = nrows - ntiles * TILE
-    if rest:
-        pad = np.zeros((TILE, n), y.dtype)
-        pad[:rest] = x[ntiles * TILE:]
-        _fwht_tile(pad, pad, hm, p, scale, np.zeros((n, TILE), y.dtype), np.empty((n, TILE), y.dtype))
-        y[ntiles * TILE:] = pad[:rest]
+        raw = np.empty(n + nl, y.dtype)                    # scratch row per chunk, reused by its rows
+        bi = ((-raw.ctypes.data) % 64) // y.itemsize      # first 64-byte aligned element
+        for r in range(ch * nrows // nchunks, (ch + 1) * nrows // nchunks):
+            if m == 1:
+                _sylvester(x, r * n, y, r * n, raw, bi, p, scale)
+            else:
+                for a in range(m):
+                    _sylvester(x, r * n + a * p, raw, bi + a * p, raw, bi + a * p, p, None)
+                _base_stage(raw, bi, y, r * n, hm, p, scale)
 
 
 def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
@@ -160,8 +158,8 @@ def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
         y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)
     hm = np.ascontiguousarray(_base(m).T if transpose else _base(m), dtype=x.dtype)
-    rows = y.reshape(-1, n)
-    if rows.shape[0]:
-        _fwht_tiles(x.reshape(-1, n), rows, hm, p, x.dtype.type(1.0 / np.sqrt(n)),
-                    max(1, min(numba.get_num_threads(), rows.shape[0] // TILE)))
+    nrows = y.size // n if n else 0
+    if nrows:
+        _fwht_rows(x.reshape(-1), y.reshape(-1), hm, p, x.dtype.type(1.0 / np.sqrt(n)),
+                   max(1, min(numba.get_num_threads(), nrows)))
     return y

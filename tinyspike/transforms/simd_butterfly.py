@@ -1,0 +1,216 @@
+"""Butterflies (u, v) -> (u + v, u - v) on whole SIMD vectors: the two building blocks of the numba FWHT.
+
+A vector here is L = 64 bytes / itemsize consecutive values (16 float32 or 8 float64: one AVX-512
+register). Both functions are written twice: plain NumPy (the specification, and what runs under
+``NUMBA_DISABLE_JIT=1``) and, inside numba kernels, an ``overload`` that emits the LLVM vector code
+directly (an ``intrinsic``), because numba's loop vectoriser cannot be relied on for these loops:
+
+* ``vector_butterflies``: the stages h = 1, 2, ..., L/2, whose two sides lie in the same vector.
+  Numba has no shuffles, so its loops cannot do them in SIMD at all. In LLVM each stage is one shuffle
+  b = v[i xor h] (a lane permutation) and one fused multiply-add  out = v * sign_h + b,  sign_h[i] = +1
+  where bit h of i is clear (lower lane: v = lo, b = hi, out = lo + hi) and -1 where it is set (upper
+  lane: v = hi, b = lo, out = lo - hi). Multiplying by +-1 is exact, so the FMA rounds once, exactly
+  like lo + hi and lo - hi: the result equals the NumPy butterflies bit for bit.
+* ``butterfly_pass``: s consecutive stages h, 2h, ..., 2^(s-1) h (h a multiple of L) on the 2^s vectors
+  at offsets i + t h, t < 2^s, kept in registers: one load and one store per vector for s stages (radix
+  2^s), optionally times ``scale`` on the way out. The loop vectoriser would need to prove that the
+  stores to y[j] do not alias the loads of y[j + h] for a runtime h, and it does not.
+
+The LLVM code reads and writes through the arrays' data pointers without bounds checks: callers keep
+every vector inside the array (the NumPy versions, given the same offsets, read the same elements).
+"""
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
+
+VECTOR_BYTES = 64   # one AVX-512 register; on narrower machines LLVM splits each vector op in two
+
+
+def lanes(dtype) -> int:
+    """Values per vector: 16 for float32, 8 for float64."""
+    return VECTOR_BYTES // np.dtype(dtype).itemsize
+
+
+def vector_butterflies(src, i, dst, k):
+    """dst[k : k + L] = the stages h = 1, 2, ..., L/2 of the Walsh-Hadamard butterfly on src[i : i + L]."""
+    n_lanes = lanes(src.dtype)
+    v = src[i:i + n_lanes].copy()
+    h = 1
+    while h < n_lanes:
+        v = v.reshape(-1, 2, h)                              # (L / 2h, 2, h): lo = v[:, 0], hi = v[:, 1]
+        lo, hi = v[:, 0].copy(), v[:, 1].copy()
+        v[:, 0], v[:, 1] = lo + hi, lo - hi
+        h *= 2
+    dst[k:k + n_lanes] = v.reshape(-1)
+
+
+def butterfly_pass(src, i, dst, k, h, s, scale):
+    """Stages h, 2h, ..., 2^(s-1) h on the vectors src[i + t h : i + t h + L], t < 2^s, stored at k + t h.
+
+    ``scale``: None, or a factor of src's dtype applied to the outputs (the FWHT's 1/sqrt(n) in its last pass).
+    """
+    n_lanes = lanes(src.dtype)
+    v = [src[i + t * h:i + t * h + n_lanes].copy() for t in range(2 ** s)]
+    for q in range(s):                                       # stage 2^q h pairs vectors t and t + 2^q
+        for t in range(2 ** s):
+            if not t & (1 << q):
+                v[t], v[t + (1 << q)] = v[t] + v[t + (1 << q)], v[t] - v[t + (1 << q)]
+    for t in range(2 ** s):
+        dst[k + t * h:k + t * h + n_lanes] = v[t] if scale is None else v[t] * scale
+
+
+def vector_combination(src, i, stride, w, dst, k, scale):
+    """dst[k : k + L] = scale * sum_c w[c] src[i + c stride : i + c stride + L], summed in the order c = 0, 1, ...
+
+    The base stage H_m across the m segments of a row (w = one row of H_m, stride = the segment length).
+    """
+    n_lanes = lanes(src.dtype)
+    acc = w[0] * src[i:i + n_lanes]
+    for c in range(1, len(w)):
+        acc = acc + w[c] * src[i + c * stride:i + c * stride + n_lanes]
+    dst[k:k + n_lanes] = acc * scale
+
+
+# ---- LLVM versions (used inside numba kernels) ----
+
+def _is_vector_array(a):
+    return isinstance(a, types.Array) and a.ndim == 1 and a.layout == "C" and a.dtype in (types.float32,
+                                                                                           types.float64)
+
+
+def _vector_pointer(context, builder, array_type, array, index, vector_type):
+    """Pointer to the vector that starts at element ``index`` of a 1-D contiguous array."""
+    data = context.make_array(array_type)(context, builder, array).data
+    return builder.bitcast(builder.gep(data, [index]), vector_type.as_pointer())
+
+
+def _as_int64(builder, value):
+    return builder.sext(value, ir.IntType(64)) if value.type.width < 64 else value
+
+
+@intrinsic
+def _vector_butterflies_llvm(typingctx, src, i, dst, k):
+    if not (_is_vector_array(src) and src == dst and isinstance(i, types.Integer)
+            and isinstance(k, types.Integer)):
+        return None
+    n_lanes, itemsize = lanes(str(src.dtype)), src.dtype.bitwidth // 8
+
+    def codegen(context, builder, signature, args):
+        vector_type = ir.VectorType(context.get_value_type(src.dtype), n_lanes)
+        fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vector_type, [vector_type] * 3),
+                                             f"llvm.fma.v{n_lanes}f{8 * itemsize}")
+        # align=itemsize: the rows of a NumPy array need not start on a 64-byte boundary
+        v = builder.load(_vector_pointer(context, builder, src, args[0], args[1], vector_type), align=itemsize)
+        h = 1
+        while h < n_lanes:
+            partner = ir.Constant(ir.VectorType(ir.IntType(32), n_lanes), [j ^ h for j in range(n_lanes)])
+            sign = ir.Constant(vector_type, [-1.0 if j & h else 1.0 for j in range(n_lanes)])
+            b = builder.shuffle_vector(v, v, partner)        # b[j] = v[j xor h]
+            v = builder.call(fma, [v, sign, b])              # lower lane: lo + hi; upper lane: lo - hi
+            h *= 2
+        builder.store(v, _vector_pointer(context, builder, dst, args[2], args[3], vector_type), align=itemsize)
+        return context.get_dummy_value()
+    return types.void(src, i, dst, k), codegen
+
+
+@intrinsic
+def _butterfly_pass_llvm(typingctx, src, i, dst, k, h, s, scale):
+    if not (_is_vector_array(src) and src == dst and isinstance(s, types.IntegerLiteral)
+            and all(isinstance(a, types.Integer) for a in (i, k, h))
+            and (scale == types.none or scale == src.dtype)):
+        return None
+    n_lanes, itemsize, radix = lanes(str(src.dtype)), src.dtype.bitwidth // 8, 2 ** s.literal_value
+
+    def codegen(context, builder, signature, args):
+        a_src, a_dst = args[0], args[2]
+        a_i, a_k, a_h = (_as_int64(builder, a) for a in (args[1], args[3], args[4]))
+        vector_type = ir.VectorType(context.get_value_type(src.dtype), n_lanes)
+        offsets = [builder.mul(a_h, ir.Constant(ir.IntType(64), t)) for t in range(radix)]
+        v = [builder.load(_vector_pointer(context, builder, src, a_src, builder.add(a_i, o), vector_type),
+                          align=itemsize) for o in offsets]
+        for q in range(s.literal_value):
+            for t in range(radix):
+                if not t & (1 << q):
+                    u, w = v[t], v[t + (1 << q)]
+                    v[t], v[t + (1 << q)] = builder.fadd(u, w), builder.fsub(u, w)
+        if scale != types.none:
+            factor = builder.insert_element(ir.Constant(vector_type, ir.Undefined), args[6],
+                                            ir.Constant(ir.IntType(32), 0))
+            factor = builder.shuffle_vector(factor, factor, ir.Constant(ir.VectorType(ir.IntType(32), n_lanes),
+                                                                        [0] * n_lanes))   # splat
+            v = [builder.fmul(x, factor) for x in v]
+        for x, o in zip(v, offsets):
+            builder.store(x, _vector_pointer(context, builder, dst, a_dst, builder.add(a_k, o), vector_type),
+                          align=itemsize)
+        return context.get_dummy_value()
+    return types.void(src, i, dst, k, h, s, scale), codegen
+
+
+@intrinsic
+def _vector_combination_llvm(typingctx, src, i, stride, w, dst, k, scale):
+    if not (_is_vector_array(src) and src == dst and _is_vector_array(w) and w.dtype == src.dtype
+            and all(isinstance(a, types.Integer) for a in (i, stride, k)) and scale == src.dtype):
+        return None
+    n_lanes, itemsize = lanes(str(src.dtype)), src.dtype.bitwidth // 8
+
+    def codegen(context, builder, signature, args):
+        a_i, a_stride, a_k = (_as_int64(builder, args[j]) for j in (1, 2, 5))
+        vector_type = ir.VectorType(context.get_value_type(src.dtype), n_lanes)
+        weights = context.make_array(w)(context, builder, args[3])
+        count = _as_int64(builder, builder.extract_value(weights.shape, 0))
+        w_data = weights.data
+
+        def splat(x):
+            v = builder.insert_element(ir.Constant(vector_type, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
+            return builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(ir.IntType(32), n_lanes), [0] * n_lanes))
+
+        def term(c):                                             # w[c] * src[i + c stride : ... + L]
+            v = builder.load(_vector_pointer(context, builder, src, args[0],
+                                             builder.add(a_i, builder.mul(c, a_stride)), vector_type),
+                             align=itemsize)
+            return builder.fmul(splat(builder.load(builder.gep(w_data, [c]))), v)
+        acc = cgutils.alloca_once_value(builder, term(ir.Constant(ir.IntType(64), 0)))   # a register after SROA
+        with cgutils.for_range_slice(builder, ir.Constant(ir.IntType(64), 1), count, ir.Constant(ir.IntType(64), 1)) as (c, _):
+            builder.store(builder.fadd(builder.load(acc), term(c)), acc)
+        out = builder.fmul(builder.load(acc), splat(args[6]))
+        builder.store(out, _vector_pointer(context, builder, dst, args[4], a_k, vector_type), align=itemsize)
+        return context.get_dummy_value()
+    return types.void(src, i, stride, w, dst, k, scale), codegen
+
+
+@overload(vector_combination, inline="always")
+def _vector_combination_numba(src, i, stride, w, dst, k, scale):
+    if _is_vector_array(src):
+        return lambda src, i, stride, w, dst, k, scale: _vector_combination_llvm(src, i, stride, w, dst, k, scale)
+    return None
+
+
+@overload(vector_butterflies, inline="always")
+def _vector_butterflies_numba(src, i, dst, k):
+    if _is_vector_array(src):
+        return lambda src, i, dst, k: _vector_butterflies_llvm(src, i, dst, k)
+    return None
+
+
+@overload(butterfly_pass, inline="always", prefer_literal=True)
+def _butterfly_pass_numba(src, i, dst, k, h, s, scale):
+    if _is_vector_array(src) and isinstance(s, types.IntegerLiteral):
+        return lambda src, i, dst, k, h, s, scale: _butterfly_pass_llvm(src, i, dst, k, h, s, scale)
+    return None
+
+
+@njit(inline="always")
+def butterfly_pass_radix(src, i, dst, k, h, s, scale):
+    """``butterfly_pass`` for a run-time s in 1..4, turned into the compile-time constant the LLVM code needs."""
+    if s == 1:
+        butterfly_pass(src, i, dst, k, h, 1, scale)
+    elif s == 2:
+        butterfly_pass(src, i, dst, k, h, 2, scale)
+    elif s == 3:
+        butterfly_pass(src, i, dst, k, h, 3, scale)
+    else:
+        butterfly_pass(src, i, dst, k, h, 4, scale)
