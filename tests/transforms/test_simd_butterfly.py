@@ -18,8 +18,14 @@ def _vector_butterflies_nb(src, i, dst, k):
 
 
 @njit
-def _vector_combination_nb(src, i, stride, w, dst, k, scale):
-    vector_combination(src, i, stride, w, dst, k, scale)
+def _vector_combination_nb(src, i, stride, w, dst, k, scale, width):
+    """width is a run-time value here; the LLVM code needs it as a constant."""
+    if width == 1:
+        vector_combination(src, i, stride, w, dst, k, scale, 1)
+    elif width == 2:
+        vector_combination(src, i, stride, w, dst, k, scale, 2)
+    else:
+        vector_combination(src, i, stride, w, dst, k, scale, 4)
 
 
 def _data(seed, dtype, size):
@@ -79,13 +85,13 @@ def test_butterfly_pass_is_s_stages_of_the_fwht():
 
 
 @pytest.mark.kernel
-@given(dtype=dtypes, seed=seeds(), m=st.integers(1, 13), stride_v=st.integers(1, 3), i=st.integers(0, 20),
-       k=st.integers(0, 20))
-def test_vector_combination_llvm_equals_numpy_bit_for_bit(dtype, seed, m, stride_v, i, k):
+@given(dtype=dtypes, seed=seeds(), m=st.integers(1, 13), width=st.sampled_from([1, 2, 4]), stride_v=st.integers(4, 6),
+       i=st.integers(0, 20), k=st.integers(0, 20))
+def test_vector_combination_llvm_equals_numpy_bit_for_bit(dtype, seed, m, width, stride_v, i, k):
     stride = stride_v * lanes(dtype)
     src = _data(seed, dtype, 40 + m * stride)
     w = np.random.default_rng(seed + 1).standard_normal(m).astype(dtype)    # any weights, not only +-1
     got, expect = np.zeros_like(src), np.zeros_like(src)
-    _vector_combination_nb(src, i, stride, w, got, k, dtype(0.3))
-    vector_combination(src, i, stride, w, expect, k, dtype(0.3))
+    _vector_combination_nb(src, i, stride, w, got, k, dtype(0.3), width)
+    vector_combination(src, i, stride, w, expect, k, dtype(0.3), width)
     np.testing.assert_array_equal(got, expect)

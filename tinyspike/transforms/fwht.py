@@ -36,58 +36,66 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 
 
 # ---- numba kernel: one row at a time, every stage in SIMD, all stages while the row sits in L1 ----
-# Each row (n floats: 4 KB at n = 1024 float32) is read from x once, goes through all log2(p) stages in a
-# scratch row (L1-resident, 64-byte aligned) and is written to y once, scaled by 1/sqrt(n) on the way:
-# the memory traffic of a copy, and in place none more (the whole row is read before any of it is written).
-# Within the row every stage is a SIMD operation on vectors of L = 16 float32 (8 float64) values
-# (simd_butterfly.py): the first log2(L) stages inside each vector (shuffles), then the strides h >= L in
-# passes of radix up to 16 (up to 4 stages per load and store of each vector, 16 vectors in registers).
+# Each row (n floats: 4 KB at n = 1024 float32) is read from x once, goes through all its stages while it
+# sits in L1 (32 KB per core) and is written to y once, scaled by 1/sqrt(n) on the way: the memory traffic
+# of a copy, and in place less (the whole row is read before any of it is written, so no write-allocate
+# read). Every stage is a SIMD operation on vectors of L = 16 float32 (8 float64) values (simd_butterfly.py):
+# the first log2(L) stages inside each vector (shuffles), then the strides h >= L in passes of radix up to
+# 16 (up to 4 stages per load and store of each vector, 16 vectors in registers).
+# Rows up to SCRATCH_MAX_BYTES go through a 64-byte aligned scratch row (NumPy's rows start 16 bytes past
+# a cache line, so every vector access to them touches two lines); longer rows stay in y, because the row
+# and a scratch copy would no longer both fit in L1 (measured: 16 KB rows are ~30 % slower via scratch).
+SCRATCH_MAX_BYTES = 8192
 
 
 @njit(cache=True, error_model="numpy")
-def _sylvester_scalar(src, si, dst, di, p, scale):
-    """H_p src[si : si + p] -> dst[di : di + p] (times scale unless None) for p shorter than a vector."""
-    for j in range(p):
+def _sylvester_scalar(src, si, dst, di, n, p, scale):
+    """``_sylvester`` for p shorter than a vector: plain loops."""
+    for j in range(n):
         dst[di + j] = src[si + j]
     h = 1
     while h < p:
-        for i in range(di, di + p, 2 * h):
+        for i in range(di, di + n, 2 * h):
             for j in range(i, i + h):
                 u, v = dst[j], dst[j + h]
                 dst[j], dst[j + h] = u + v, u - v
         h *= 2
     if scale is not None:
-        for j in range(di, di + p):
+        for j in range(di, di + n):
             dst[j] *= scale
 
 
 @njit(cache=True, error_model="numpy")
-def _sylvester(src, si, dst, di, buf, bi, p, scale):
-    """dst[di : di + p] = H_p src[si : si + p] (times scale unless None), flat arrays, through buf[bi : bi + p].
+def _sylvester(src, si, dst, di, buf, bi, n, p, scale):
+    """H_p on each length-p segment of a row of n = m p: dst[di : di + n] = (I_m kron H_p) src[si : si + n]
+    (times scale unless None), flat arrays, through buf[bi : bi + n].
 
-    buf may be dst (then di == bi); src may be dst: every pass reads its vectors before writing them.
+    The stages h < p pair values inside 2h-blocks, which tile the segments, so they run over the whole
+    row at once. buf may be dst (then bi == di), src may be dst: every pass reads its vectors before
+    writing them, and the first pass reads all of src before anything is written to dst (unless buf is dst).
     """
     nl = 64 // src.itemsize                                # lanes per vector
     if p < nl:
-        _sylvester_scalar(src, si, dst, di, p, scale)
+        _sylvester_scalar(src, si, dst, di, n, p, scale)
         return
     stages = 0                                             # stages left after the in-vector ones: log2(p / L)
     while (nl << stages) < p:
         stages += 1
-    if stages == 0:                                        # p == L: one vector, nothing else
-        vector_butterflies(src, si, dst, di)
+    if stages == 0:                                        # p == L: the in-vector stages are all
+        for i in range(0, n, nl):
+            vector_butterflies(src, si + i, dst, di + i)
         if scale is not None:
-            for j in range(di, di + p):
+            for j in range(di, di + n):
                 dst[j] *= scale
         return
-    for i in range(0, p, nl):                              # stages 1 .. L/2: src -> buf
+    for i in range(0, n, nl):                              # stages 1 .. L/2: src -> buf
         vector_butterflies(src, si + i, buf, bi + i)
     h = nl
     while stages > 0:
         npass = (stages + 3) // 4                          # fewest passes of radix <= 16, stages spread evenly
         s = (stages + npass - 1) // npass
         stages -= s
-        for i in range(0, p, h << s):
+        for i in range(0, n, h << s):
             for j in range(i, i + h, nl):
                 if stages == 0:                            # last pass: buf -> dst, scaled
                     butterfly_pass_radix(buf, bi + j, dst, di + j, h, s, scale)
@@ -100,15 +108,19 @@ def _sylvester(src, si, dst, di, buf, bi, p, scale):
 def _base_stage(buf, bi, y, yo, hm, p, scale):
     """y[yo + a p + j] = scale * sum_c hm[a, c] buf[bi + c p + j]: H_m across the m segments of one row.
 
-    One output vector at a time (``vector_combination``: m vector loads, multiplies and adds, one store);
-    segments shorter than a vector in plain loops.
+    Four (or two, or one) output vectors at a time (``vector_combination``: m loads, multiplies and adds per
+    vector, one store); segments shorter than a vector in plain loops.
     """
     m = hm.shape[0]
     nl = 64 // buf.itemsize
     for a in range(m):
-        if p >= nl:
-            for j in range(0, p, nl):
-                vector_combination(buf, bi + j, p, hm[a], y, yo + a * p + j, scale)
+        if p % (4 * nl) == 0:
+            for j in range(0, p, 4 * nl):
+                vector_combination(buf, bi + j, p, hm[a], y, yo + a * p + j, scale, 4)
+        elif p % (2 * nl) == 0:
+            vector_combination(buf, bi, p, hm[a], y, yo + a * p, scale, 2)
+        elif p == nl:
+            vector_combination(buf, bi, p, hm[a], y, yo + a * p, scale, 1)
         else:
             for j in range(p):
                 acc = hm[a, 0] * buf[bi + j]
@@ -128,11 +140,12 @@ def _fwht_rows(x, y, hm, p, scale, nchunks):
         raw = np.empty(n + nl, y.dtype)                    # scratch row per chunk, reused by its rows
         bi = ((-raw.ctypes.data) % 64) // y.itemsize      # first 64-byte aligned element
         for r in range(ch * nrows // nchunks, (ch + 1) * nrows // nchunks):
-            if m == 1:
-                _sylvester(x, r * n, y, r * n, raw, bi, p, scale)
+            if m == 1 and n * y.itemsize > SCRATCH_MAX_BYTES:   # too long for L1 twice: stay in y's row
+                _sylvester(x, r * n, y, r * n, y, r * n, n, p, scale)
+            elif m == 1:
+                _sylvester(x, r * n, y, r * n, raw, bi, n, p, scale)
             else:
-                for a in range(m):
-                    _sylvester(x, r * n + a * p, raw, bi + a * p, raw, bi + a * p, p, None)
+                _sylvester(x, r * n, raw, bi, raw, bi, n, p, None)
                 _base_stage(raw, bi, y, r * n, hm, p, scale)
 
 

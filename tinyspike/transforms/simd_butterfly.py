@@ -63,16 +63,19 @@ def butterfly_pass(src, i, dst, k, h, s, scale):
         dst[k + t * h:k + t * h + n_lanes] = v[t] if scale is None else v[t] * scale
 
 
-def vector_combination(src, i, stride, w, dst, k, scale):
-    """dst[k : k + L] = scale * sum_c w[c] src[i + c stride : i + c stride + L], summed in the order c = 0, 1, ...
+def vector_combination(src, i, stride, w, dst, k, scale, width):
+    """dst[k : k + W] = scale * sum_c w[c] src[i + c stride : i + c stride + W], W = width L values, summed in
+    the order c = 0, 1, ... (each product rounded, then added).
 
     The base stage H_m across the m segments of a row (w = one row of H_m, stride = the segment length).
+    ``width`` vectors at once because each sum is a chain of dependent additions: with 2 or 4 independent
+    chains the processor overlaps their latencies.
     """
-    n_lanes = lanes(src.dtype)
-    acc = w[0] * src[i:i + n_lanes]
+    size = width * lanes(src.dtype)
+    acc = w[0] * src[i:i + size]
     for c in range(1, len(w)):
-        acc = acc + w[c] * src[i + c * stride:i + c * stride + n_lanes]
-    dst[k:k + n_lanes] = acc * scale
+        acc = acc + w[c] * src[i + c * stride:i + c * stride + size]
+    dst[k:k + size] = acc * scale
 
 
 # ---- LLVM versions (used inside numba kernels) ----
@@ -151,41 +154,48 @@ def _butterfly_pass_llvm(typingctx, src, i, dst, k, h, s, scale):
 
 
 @intrinsic
-def _vector_combination_llvm(typingctx, src, i, stride, w, dst, k, scale):
+def _vector_combination_llvm(typingctx, src, i, stride, w, dst, k, scale, width):
     if not (_is_vector_array(src) and src == dst and _is_vector_array(w) and w.dtype == src.dtype
-            and all(isinstance(a, types.Integer) for a in (i, stride, k)) and scale == src.dtype):
+            and all(isinstance(a, types.Integer) for a in (i, stride, k)) and scale == src.dtype
+            and isinstance(width, types.IntegerLiteral)):
         return None
-    n_lanes, itemsize = lanes(str(src.dtype)), src.dtype.bitwidth // 8
+    n_lanes, itemsize, n_vec = lanes(str(src.dtype)), src.dtype.bitwidth // 8, width.literal_value
 
     def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
         a_i, a_stride, a_k = (_as_int64(builder, args[j]) for j in (1, 2, 5))
         vector_type = ir.VectorType(context.get_value_type(src.dtype), n_lanes)
         weights = context.make_array(w)(context, builder, args[3])
         count = _as_int64(builder, builder.extract_value(weights.shape, 0))
-        w_data = weights.data
 
         def splat(x):
             v = builder.insert_element(ir.Constant(vector_type, ir.Undefined), x, ir.Constant(ir.IntType(32), 0))
             return builder.shuffle_vector(v, v, ir.Constant(ir.VectorType(ir.IntType(32), n_lanes), [0] * n_lanes))
 
-        def term(c):                                             # w[c] * src[i + c stride : ... + L]
-            v = builder.load(_vector_pointer(context, builder, src, args[0],
-                                             builder.add(a_i, builder.mul(c, a_stride)), vector_type),
-                             align=itemsize)
-            return builder.fmul(splat(builder.load(builder.gep(w_data, [c]))), v)
-        acc = cgutils.alloca_once_value(builder, term(ir.Constant(ir.IntType(64), 0)))   # a register after SROA
-        with cgutils.for_range_slice(builder, ir.Constant(ir.IntType(64), 1), count, ir.Constant(ir.IntType(64), 1)) as (c, _):
-            builder.store(builder.fadd(builder.load(acc), term(c)), acc)
-        out = builder.fmul(builder.load(acc), splat(args[6]))
-        builder.store(out, _vector_pointer(context, builder, dst, args[4], a_k, vector_type), align=itemsize)
+        def terms(c):                                            # w[c] * the n_vec vectors of segment c
+            wc = splat(builder.load(builder.gep(weights.data, [c])))
+            base = builder.add(a_i, builder.mul(c, a_stride))
+            return [builder.fmul(wc, builder.load(_vector_pointer(
+                context, builder, src, args[0], builder.add(base, ir.Constant(i64, u * n_lanes)), vector_type),
+                align=itemsize)) for u in range(n_vec)]
+        acc = [cgutils.alloca_once_value(builder, t) for t in terms(ir.Constant(i64, 0))]   # registers after SROA
+        with cgutils.for_range_slice(builder, ir.Constant(i64, 1), count, ir.Constant(i64, 1)) as (c, _):
+            for a, t in zip(acc, terms(c)):
+                builder.store(builder.fadd(builder.load(a), t), a)
+        factor = splat(args[6])
+        for u, a in enumerate(acc):
+            builder.store(builder.fmul(builder.load(a), factor), _vector_pointer(
+                context, builder, dst, args[4], builder.add(a_k, ir.Constant(i64, u * n_lanes)), vector_type),
+                align=itemsize)
         return context.get_dummy_value()
-    return types.void(src, i, stride, w, dst, k, scale), codegen
+    return types.void(src, i, stride, w, dst, k, scale, width), codegen
 
 
-@overload(vector_combination, inline="always")
-def _vector_combination_numba(src, i, stride, w, dst, k, scale):
-    if _is_vector_array(src):
-        return lambda src, i, stride, w, dst, k, scale: _vector_combination_llvm(src, i, stride, w, dst, k, scale)
+@overload(vector_combination, inline="always", prefer_literal=True)
+def _vector_combination_numba(src, i, stride, w, dst, k, scale, width):
+    if _is_vector_array(src) and isinstance(width, types.IntegerLiteral):
+        return lambda src, i, stride, w, dst, k, scale, width: _vector_combination_llvm(src, i, stride, w, dst, k,
+                                                                                         scale, width)
     return None
 
 
