@@ -1,9 +1,9 @@
-"""Butterflies (u, v) -> (u + v, u - v) on whole SIMD vectors: the two building blocks of the numba FWHT.
+"""Butterflies (u, v) -> (u + v, u - v) on whole SIMD vectors: the building blocks of the numba FWHT.
 
 A vector here is L = 64 bytes / itemsize consecutive values (16 float32 or 8 float64: one AVX-512
-register). Both functions are written twice: plain NumPy (the specification, and what runs under
-``NUMBA_DISABLE_JIT=1``) and, inside numba kernels, an ``overload`` that emits the LLVM vector code
-directly (an ``intrinsic``), because numba's loop vectoriser cannot be relied on for these loops:
+register). Each function is written twice: plain NumPy (the specification, and what runs under
+``NUMBA_DISABLE_JIT=1``) and, inside numba kernels, an ``overload`` that emits the LLVM code directly
+(an ``intrinsic``), because numba's loops cannot express these operations in SIMD:
 
 * ``vector_butterflies``: the stages h = 1, 2, ..., L/2, whose two sides lie in the same vector.
   Numba has no shuffles, so its loops cannot do them in SIMD at all. In LLVM each stage is one shuffle
@@ -13,11 +13,15 @@ directly (an ``intrinsic``), because numba's loop vectoriser cannot be relied on
   like lo + hi and lo - hi: the result equals the NumPy butterflies bit for bit.
 * ``butterfly_pass``: s consecutive stages h, 2h, ..., 2^(s-1) h (h a multiple of L) on the 2^s vectors
   at offsets i + t h, t < 2^s, kept in registers: one load and one store per vector for s stages (radix
-  2^s), optionally times ``scale`` on the way out. The loop vectoriser would need to prove that the
-  stores to y[j] do not alias the loads of y[j + h] for a runtime h, and it does not.
+  2^s), optionally times ``scale`` on the way out. As numba loops over j, the vectoriser would need to
+  prove that the stores to y[j] do not alias the loads of y[j + h] for a run-time h; it does not.
+* ``vector_combination``: a weighted sum of vectors one segment apart (the base stage H_m of n = m 2^k).
+* ``prefetch``: a hint to start loading a cache line (numba has no way to emit one).
 
 The LLVM code reads and writes through the arrays' data pointers without bounds checks: callers keep
 every vector inside the array (the NumPy versions, given the same offsets, read the same elements).
+Numba's on-disk cache of the kernels in fwht.py does not notice edits to this file: after changing it,
+touch fwht.py (or delete its __pycache__ entries).
 """
 from __future__ import annotations
 
@@ -76,6 +80,12 @@ def vector_combination(src, i, stride, w, dst, k, scale, width):
     for c in range(1, len(w)):
         acc = acc + w[c] * src[i + c * stride:i + c * stride + size]
     dst[k:k + size] = acc * scale
+
+
+def prefetch(src, i):
+    """Hint: start loading the cache line that holds src[i] into the caches. Changes no value (the NumPy
+    version does nothing); inside numba kernels one prefetch instruction (it never faults)."""
+    return None
 
 
 # ---- LLVM versions (used inside numba kernels) ----
@@ -191,6 +201,22 @@ def _vector_combination_llvm(typingctx, src, i, stride, w, dst, k, scale, width)
     return types.void(src, i, stride, w, dst, k, scale, width), codegen
 
 
+@intrinsic
+def _prefetch_llvm(typingctx, src, i):
+    if not (_is_vector_array(src) and isinstance(i, types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(src)(context, builder, args[0]).data
+        address = builder.bitcast(builder.gep(data, [args[1]]), ir.IntType(8).as_pointer())
+        hint = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [address.type] + [ir.IntType(32)] * 3), "llvm.prefetch.p0")
+        # read (0), locality 2 = into L2 (prefetcht1: a long row does not fit L1 next to the current one), data (1)
+        builder.call(hint, [address] + [ir.Constant(ir.IntType(32), c) for c in (0, 2, 1)])
+        return context.get_dummy_value()
+    return types.void(src, i), codegen
+
+
 @overload(vector_combination, inline="always", prefer_literal=True)
 def _vector_combination_numba(src, i, stride, w, dst, k, scale, width):
     if _is_vector_array(src) and isinstance(width, types.IntegerLiteral):
@@ -213,6 +239,13 @@ def _butterfly_pass_numba(src, i, dst, k, h, s, scale):
     return None
 
 
+@overload(prefetch, inline="always")
+def _prefetch_numba(src, i):
+    if _is_vector_array(src):
+        return lambda src, i: _prefetch_llvm(src, i)
+    return None
+
+
 @njit(inline="always")
 def butterfly_pass_radix(src, i, dst, k, h, s, scale):
     """``butterfly_pass`` for a run-time s in 1..4, turned into the compile-time constant the LLVM code needs."""
@@ -224,3 +257,4 @@ def butterfly_pass_radix(src, i, dst, k, h, s, scale):
         butterfly_pass(src, i, dst, k, h, 3, scale)
     else:
         butterfly_pass(src, i, dst, k, h, 4, scale)
+
