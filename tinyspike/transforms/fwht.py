@@ -46,7 +46,7 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
 # a cache line, so every vector access to them touches two lines); longer rows stay in y, because the row
 # and a scratch copy would no longer both fit in L1 (measured: 16 KB rows are ~30 % slower via scratch).
 # Those longer rows also prefetch the next row into L2 during their first pass: the hardware prefetcher
-# alone leaves the memory idle for part of each row (n = 4096: 13.5 -> 11.5 ms; an in-place pass that only
+# alone leaves the memory idle for part of each row (n = 4096: 13.1 -> 11.6 ms; an in-place pass that only
 # reads and writes takes 10 ms). At n = 1024 the hint made the transform slower, so shorter rows go without.
 SCRATCH_MAX_BYTES = 8192
 
