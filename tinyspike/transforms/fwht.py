@@ -76,8 +76,8 @@ def _sylvester(src, si, dst, di, buf, bi, n, p, scale, pf):
     (times scale unless None), flat arrays, through buf[bi : bi + n]; prefetches src[pf : pf + n] unless pf < 0.
 
     The stages h < p pair values inside 2h-blocks, which tile the segments, so they run over the whole
-    row at once. buf may be dst (then bi == di), src may be dst: every pass reads its vectors before
-    writing them, and the first pass reads all of src before anything is written to dst (unless buf is dst).
+    row at once. buf may be dst (bi == di) and src may be dst (si == di, in place): each vector or group
+    of vectors is read completely before it is written back to the same positions.
     """
     nl = 64 // src.itemsize                                # lanes per vector
     if p < nl:
