@@ -111,6 +111,16 @@ def test_fwht_numba_kernel_equals_numpy_specification_bit_for_bit_at_powers_of_t
 
 
 @pytest.mark.kernel
+@pytest.mark.parametrize("n", [24, 96, 352])
+def test_fwht_short_segments_over_several_row_blocks_equal_numpy_specification(n):
+    """float32 segments shorter than a vector (p = 2, 8, 8 < 16) go through blocks of 64 rows and one BLAS
+    product each: 150 rows = whole and partial blocks, in both threads' chunks."""
+    x = np.random.default_rng(n).standard_normal((150, n)).astype(np.float32)
+    for transpose in (False, True):
+        np.testing.assert_allclose(fwht(x, transpose=transpose), fwht_numpy(x, transpose=transpose), atol=1e-5)
+
+
+@pytest.mark.kernel
 def test_fwht_in_place_and_out_agree():
     x = np.random.default_rng(0).standard_normal((5, 24)).astype(np.float32)
     expect = fwht(x)

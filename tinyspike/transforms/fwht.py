@@ -136,6 +136,41 @@ def _base_stage(buf, bi, y, yo, hm, p, scale):
                 y[yo + a * p + j] = acc * scale
 
 
+@njit(cache=True, error_model="numpy")
+def _fwht_short_segments(x, y, hm, p, scale, r0, r1):
+    """Rows r0 .. r1 when the segments are shorter than a vector (p < L, m > 1: n = 12 * 8 in float32, say).
+
+    Per row the base stage would be m^2 p scalar multiply-adds (its vectors would straddle segments), so
+    blocks of BLOCK_ROWS rows go through one BLAS product instead: z[c, t p + j] = segment c of row t,
+    the Sylvester stages inside each length-p piece of z, then y = hm @ z, times scale.
+    """
+    m = hm.shape[0]
+    n = m * p
+    for b0 in range(r0, r1, BLOCK_ROWS):
+        nb = min(BLOCK_ROWS, r1 - b0)
+        z = np.empty((m, nb * p), y.dtype)                 # (m, rows * p)
+        for t in range(nb):
+            for c in range(m):
+                for j in range(p):
+                    z[c, t * p + j] = x[(b0 + t) * n + c * p + j]
+        h = 1
+        while h < p:
+            for c in range(m):
+                for i in range(0, nb * p, 2 * h):
+                    for j in range(i, i + h):
+                        u, v = z[c, j], z[c, j + h]
+                        z[c, j], z[c, j + h] = u + v, u - v
+            h *= 2
+        w = hm @ z                                         # (m, rows * p)
+        for t in range(nb):
+            for a in range(m):
+                for j in range(p):
+                    y[(b0 + t) * n + a * p + j] = w[a, t * p + j] * scale
+
+
+BLOCK_ROWS = 64
+
+
 @njit(cache=True, parallel=True, error_model="numpy")
 def _fwht_rows(x, y, hm, p, scale, nchunks):
     """y = H_bar x, row by row, for flat C-contiguous x, y holding whole rows of n = m p (y may be x)."""
@@ -147,6 +182,9 @@ def _fwht_rows(x, y, hm, p, scale, nchunks):
         raw = np.empty(n + nl, y.dtype)                    # scratch row per chunk, reused by its rows
         bi = ((-raw.ctypes.data) % 64) // y.itemsize      # first 64-byte aligned element
         r1 = (ch + 1) * nrows // nchunks
+        if m > 1 and p < nl:
+            _fwht_short_segments(x, y, hm, p, scale, ch * nrows // nchunks, r1)
+            continue
         for r in range(ch * nrows // nchunks, r1):
             if m == 1 and n * y.itemsize > SCRATCH_MAX_BYTES:   # too long for L1 twice: stay in y's row
                 _sylvester(x, r * n, y, r * n, y, r * n, n, p, scale, (r + 1) * n if r + 1 < r1 else -1)
