@@ -1,6 +1,7 @@
 """Batched FWHT vs dense Hadamard product vs a plain copy vs fht-cpu; Newton-Schulz vs SVD msign at n = 768.
 
-Run: python benchmarks/bench_fwht.py   (2 threads for numba, BLAS and fht-cpu; warm-up excluded; medians)
+Run: python benchmarks/bench_fwht.py   (2 threads for numba, BLAS and fht-cpu; warm-up excluded; medians of
+7 calls, 28 at n = 256 where a call takes about a millisecond)
 ``fht-cpu`` (SIMD C++, PyPI) is optional: ``pip install -e .[bench]``. Prints a table, then one JSON line
 (last) with n1024_speedup_vs_dense, n1024_time_vs_copy and n1024_time_vs_fht_cpu (all for the in-place
 FWHT; the last is null when fht-cpu is not importable), the same at every n, and the msign errors.
@@ -49,14 +50,15 @@ def main():
         buf = np.empty_like(x)
         np.copyto(buf, x)                           # touch the buffer once
         h = hadamard_matrix(n, np.float32)
-        t_fwht = median_seconds(lambda: fwht(x, out=buf), 7)             # out of place, x -> buf
-        t_inplace = median_seconds(lambda: fwht(buf, inplace=True), 7)  # orthonormal: values stay bounded
+        reps = 7 * max(1, 1024 // n)                # n = 256: a call is ~1 ms, so take 28 of them for the median
+        t_fwht = median_seconds(lambda: fwht(x, out=buf), reps)             # out of place, x -> buf
+        t_inplace = median_seconds(lambda: fwht(buf, inplace=True), reps)  # orthonormal: values stay bounded
         t_fht = float("nan")
         if fht_cpu is not None and factor(n)[0] == 1:                    # powers of two only
-            np.copyto(buf, x)                       # unnormalised: grows by sqrt(n) per call, 8 calls are fine
-            t_fht = median_seconds(lambda: fht_cpu.fht(buf, axis=-1, inplace=True, num_threads=2), 7)
+            np.copyto(buf, x)                       # unnormalised: grows by sqrt(n) per call (16^29 < 3e38 at n = 256)
+            t_fht = median_seconds(lambda: fht_cpu.fht(buf, axis=-1, inplace=True, num_threads=2), reps)
         t_dense = median_seconds(lambda: x @ h.T, 3 if n >= 4096 else 5)
-        t_copy = median_seconds(lambda: np.copyto(buf, x), 7)
+        t_copy = median_seconds(lambda: np.copyto(buf, x), reps)
         results[n] = (t_inplace, t_dense, t_copy, t_fht)
         out[f"n{n}_speedup_vs_dense"] = round(t_dense / t_inplace, 2)
         out[f"n{n}_time_vs_copy"] = round(t_inplace / t_copy, 2)

@@ -101,6 +101,26 @@ def test_fwht_numba_kernel_equals_numpy_specification(n, lead, seed, transpose, 
 
 
 @pytest.mark.kernel
+@given(k=st.integers(0, 12), rows=st.integers(1, 5), seed=seeds(), dtype=st.sampled_from([np.float32, np.float64]))
+def test_fwht_numba_kernel_equals_numpy_specification_bit_for_bit_at_powers_of_two(k, rows, seed, dtype):
+    """n = 2^k: the kernel does the specification's additions in the specification's order (stage h = 1 first,
+    lo + hi and lo - hi, the scale last), only regrouped into vectors and passes, so the results are identical.
+    Up to n = 4096: every path (scalar, one vector, in-vector stages plus passes of radix 2 to 16)."""
+    x = np.random.default_rng(seed).standard_normal((rows, 2 ** k)).astype(dtype)
+    np.testing.assert_array_equal(fwht(x), fwht_numpy(x))
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("n", [24, 96, 352])
+def test_fwht_short_segments_over_several_row_blocks_equal_numpy_specification(n):
+    """float32 segments shorter than a vector (p = 2, 8, 8 < 16) go through blocks of 64 rows and one BLAS
+    product each: 150 rows = whole and partial blocks, in both threads' chunks."""
+    x = np.random.default_rng(n).standard_normal((150, n)).astype(np.float32)
+    for transpose in (False, True):
+        np.testing.assert_allclose(fwht(x, transpose=transpose), fwht_numpy(x, transpose=transpose), atol=1e-5)
+
+
+@pytest.mark.kernel
 def test_fwht_in_place_and_out_agree():
     x = np.random.default_rng(0).standard_normal((5, 24)).astype(np.float32)
     expect = fwht(x)

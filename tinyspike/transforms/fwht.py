@@ -14,6 +14,7 @@ import numba
 from numba import njit, prange
 
 from .hadamard import _base, factor
+from .simd_butterfly import butterfly_pass_radix, prefetch, vector_butterflies, vector_combination
 
 
 def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
@@ -34,108 +35,164 @@ def fwht_numpy(x: np.ndarray, transpose: bool = False) -> np.ndarray:
     return (y * x.dtype.type(1.0 / np.sqrt(n))).reshape(x.shape)
 
 
-# ---- numba kernel: TILE rows at a time, transposed so that every butterfly is one SIMD operation ----
-# The first stages (h = 1, 2, 4, 8) pair values inside one row, a few floats apart: no SIMD register can
-# hold both sides. Transposing TILE = 16 rows into buf (n, TILE) turns every stage into operations on
-# whole 16-lane rows of buf (one AVX-512 register of float32), and the H_m stage into one small BLAS
-# product. buf is 64 KB at n = 1024 (L2); the transposes in and out cost about as much as all the
-# butterflies (docs/transforms.md).
-# Each step is its own function over arrays: numba vectorises those loops, not the same loops written
-# inside the prange body.
-TILE = 16
+# ---- numba kernel: one row at a time, every stage in SIMD, all stages while the row sits in L1 ----
+# Each row (n floats: 4 KB at n = 1024 float32) is read from x once, goes through all its stages while it
+# sits in L1 (32 KB per core) and is written to y once, scaled by 1/sqrt(n) on the way: the memory traffic
+# of a copy, and in place less (the whole row is read before any of it is written, so no write-allocate
+# read). Every stage is a SIMD operation on vectors of L = 16 float32 (8 float64) values (simd_butterfly.py):
+# the first log2(L) stages inside each vector (shuffles), then the strides h >= L in passes of radix up to
+# 16 (up to 4 stages per load and store of each vector, 16 vectors in registers).
+# Rows up to SCRATCH_MAX_BYTES go through a 64-byte aligned scratch row (NumPy's rows start 16 bytes past
+# a cache line, so every vector access to them touches two lines); longer rows stay in y, because the row
+# and a scratch copy would no longer both fit in L1 (measured: 16 KB rows are ~30 % slower via scratch).
+# Those longer rows also prefetch the next row into L2 during their first pass: the hardware prefetcher
+# alone leaves the memory idle for part of each row (n = 4096: 13.1 -> 11.6 ms; an in-place pass that only
+# reads and writes takes 10 ms). At n = 1024 the hint made the transform slower, so shorter rows go without.
+SCRATCH_MAX_BYTES = 8192
 
 
 @njit(cache=True, error_model="numpy")
-def _transpose_in(x, buf):
-    """buf[j, r] = x[r, j] for x (TILE, n): 16 x 16 blocks with constant trip counts (so both loops
-    unroll), then the last n % 16 columns."""
-    n = x.shape[1]
-    full = n - n % 16
-    for jb in range(0, full, 16):
-        for r in range(TILE):
-            for j in range(jb, jb + 16):
-                buf[j, r] = x[r, j]
-    for r in range(TILE):
-        for j in range(full, n):
-            buf[j, r] = x[r, j]
-
-
-@njit(cache=True, error_model="numpy")
-def _transpose_out(buf, y, scale):
-    """y[r, j] = buf[j, r] * scale for y (TILE, n), blocked as in ``_transpose_in``."""
-    n = y.shape[1]
-    full = n - n % 16
-    for jb in range(0, full, 16):
-        for r in range(TILE):
-            for j in range(jb, jb + 16):
-                y[r, j] = buf[j, r] * scale
-    for r in range(TILE):
-        for j in range(full, n):
-            y[r, j] = buf[j, r] * scale
-
-
-@njit(cache=True, error_model="numpy")
-def _sylvester_stages(buf, off, p):
-    """H_p on rows off .. off + p of buf (p, lanes): butterflies u, v -> u + v, u - v over the lanes."""
+def _sylvester_scalar(src, si, dst, di, n, p, scale):
+    """``_sylvester`` for p shorter than a vector: plain loops."""
+    for j in range(n):
+        dst[di + j] = src[si + j]
     h = 1
-    while 4 * h <= p:                      # radix 4: stages h and 2h in one pass
-        for i in range(off, off + p, 4 * h):
+    while h < p:
+        for i in range(di, di + n, 2 * h):
             for j in range(i, i + h):
-                for r in range(TILE):
-                    a0 = buf[j, r]
-                    a1 = buf[j + h, r]
-                    a2 = buf[j + 2 * h, r]
-                    a3 = buf[j + 3 * h, r]
-                    b0, b1, b2, b3 = a0 + a1, a0 - a1, a2 + a3, a2 - a3
-                    buf[j, r] = b0 + b2
-                    buf[j + h, r] = b1 + b3
-                    buf[j + 2 * h, r] = b0 - b2
-                    buf[j + 3 * h, r] = b1 - b3
-        h *= 4
-    if h < p:                              # odd number of stages: one radix-2 pass
-        for j in range(off, off + h):
-            for r in range(TILE):
-                u = buf[j, r]
-                v = buf[j + h, r]
-                buf[j, r] = u + v
-                buf[j + h, r] = u - v
+                u, v = dst[j], dst[j + h]
+                dst[j], dst[j + h] = u + v, u - v
+        h *= 2
+    if scale is not None:
+        for j in range(di, di + n):
+            dst[j] *= scale
 
 
-@njit(cache=True, error_model="numpy")
-def _fwht_tile(x, y, hm, p, scale, buf, buf2):
-    """y = H_bar x for one tile x, y (TILE, m p); y may be x; buf, buf2 (m p, TILE) scratch.
+# inline="always" (here and in _base_stage): inlined into the row loop of _fwht_rows. As a call per row it
+# cost ~30 ns (argument passing and the arrays' reference counting), 20 % of the whole transform at n = 256.
+@njit(inline="always", error_model="numpy")
+def _sylvester(src, si, dst, di, buf, bi, n, p, scale, pf):
+    """H_p on each length-p segment of a row of n = m p: dst[di : di + n] = (I_m kron H_p) src[si : si + n]
+    (times scale unless None), flat arrays, through buf[bi : bi + n]; prefetches src[pf : pf + n] unless pf < 0.
 
-    The base stage X <- H_m X across the m segments is one small matrix product: buf viewed as
-    (m, p TILE) is segment-major, so it is hm @ buf (BLAS).
+    The stages h < p pair values inside 2h-blocks, which tile the segments, so they run over the whole
+    row at once. buf may be dst (bi == di) and src may be dst (si == di, in place): each vector or group
+    of vectors is read completely before it is written back to the same positions.
+    """
+    nl = 64 // src.itemsize                                # lanes per vector
+    if p < nl:
+        _sylvester_scalar(src, si, dst, di, n, p, scale)
+        return
+    stages = 0                                             # stages left after the in-vector ones: log2(p / L)
+    while (nl << stages) < p:
+        stages += 1
+    if stages == 0:                                        # p == L: the in-vector stages are all
+        for i in range(0, n, nl):
+            vector_butterflies(src, si + i, dst, di + i)
+        if scale is not None:
+            for j in range(di, di + n):
+                dst[j] *= scale
+        return
+    for i in range(0, n, nl):                              # stages 1 .. L/2: src -> buf
+        vector_butterflies(src, si + i, buf, bi + i)
+        if pf >= 0:
+            prefetch(src, pf + i)
+    h = nl
+    while stages > 0:
+        npass = (stages + 3) // 4                          # fewest passes of radix <= 16, stages spread evenly
+        s = (stages + npass - 1) // npass
+        stages -= s
+        for i in range(0, n, h << s):
+            for j in range(i, i + h, nl):
+                if stages == 0:                            # last pass: buf -> dst, scaled
+                    butterfly_pass_radix(buf, bi + j, dst, di + j, h, s, scale)
+                else:
+                    butterfly_pass_radix(buf, bi + j, buf, bi + j, h, s, None)
+        h <<= s
+
+
+@njit(inline="always", error_model="numpy")
+def _base_stage(buf, bi, y, yo, hm, p, scale):
+    """y[yo + a p + j] = scale * sum_c hm[a, c] buf[bi + c p + j]: H_m across the m segments of one row.
+
+    Four (or two, or one) output vectors at a time (``vector_combination``: m loads, multiplies and adds per
+    vector, one store); segments shorter than a vector in plain loops.
     """
     m = hm.shape[0]
-    _transpose_in(x, buf)
+    nl = 64 // buf.itemsize
     for a in range(m):
-        _sylvester_stages(buf, a * p, p)
-    if m > 1:
-        np.dot(hm, buf.reshape(m, p * TILE), out=buf2.reshape(m, p * TILE))
-        _transpose_out(buf2, y, scale)
-    else:
-        _transpose_out(buf, y, scale)
+        if p % (4 * nl) == 0:
+            for j in range(0, p, 4 * nl):
+                vector_combination(buf, bi + j, p, hm[a], y, yo + a * p + j, scale, 4)
+        elif p % (2 * nl) == 0:
+            vector_combination(buf, bi, p, hm[a], y, yo + a * p, scale, 2)
+        elif p == nl:
+            vector_combination(buf, bi, p, hm[a], y, yo + a * p, scale, 1)
+        else:
+            for j in range(p):
+                acc = hm[a, 0] * buf[bi + j]
+                for c in range(1, m):
+                    acc += hm[a, c] * buf[bi + c * p + j]
+                y[yo + a * p + j] = acc * scale
+
+
+@njit(cache=True, error_model="numpy")
+def _fwht_short_segments(x, y, hm, p, scale, r0, r1):
+    """Rows r0 .. r1 when the segments are shorter than a vector (p < L, m > 1: n = 12 * 8 in float32, say).
+
+    Per row the base stage would be m^2 p scalar multiply-adds (its vectors would straddle segments), so
+    blocks of BLOCK_ROWS rows go through one BLAS product instead: z[c, t p + j] = segment c of row t,
+    the Sylvester stages inside each length-p piece of z, then y = hm @ z, times scale.
+    """
+    m = hm.shape[0]
+    n = m * p
+    for b0 in range(r0, r1, BLOCK_ROWS):
+        nb = min(BLOCK_ROWS, r1 - b0)
+        z = np.empty((m, nb * p), y.dtype)                 # (m, rows * p)
+        for t in range(nb):
+            for c in range(m):
+                for j in range(p):
+                    z[c, t * p + j] = x[(b0 + t) * n + c * p + j]
+        h = 1
+        while h < p:
+            for c in range(m):
+                for i in range(0, nb * p, 2 * h):
+                    for j in range(i, i + h):
+                        u, v = z[c, j], z[c, j + h]
+                        z[c, j], z[c, j + h] = u + v, u - v
+            h *= 2
+        w = hm @ z                                         # (m, rows * p)
+        for t in range(nb):
+            for a in range(m):
+                for j in range(p):
+                    y[(b0 + t) * n + a * p + j] = w[a, t * p + j] * scale
+
+
+BLOCK_ROWS = 64
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _fwht_tiles(x, y, hm, p, scale, nchunks):
-    """y = H_bar x for x, y (N, m p), y may be x (in place): TILE rows at a time, in nchunks parallel
-    chunks of whole tiles. The rows after the last whole tile go through a zero-padded tile."""
-    nrows, n = y.shape
-    ntiles = nrows // TILE
+def _fwht_rows(x, y, hm, p, scale, nchunks):
+    """y = H_bar x, row by row, for flat C-contiguous x, y holding whole rows of n = m p (y may be x)."""
+    m = hm.shape[0]
+    n = m * p
+    nrows = y.shape[0] // n
+    nl = 64 // y.itemsize
     for ch in prange(nchunks):
-        buf = np.zeros((n, TILE), y.dtype)             # scratch per chunk, reused by its tiles
-        buf2 = np.empty((n, TILE), y.dtype)
-        for t in range(ch * ntiles // nchunks, (ch + 1) * ntiles // nchunks):
-            _fwht_tile(x[t * TILE:(t + 1) * TILE], y[t * TILE:(t + 1) * TILE], hm, p, scale, buf, buf2)
-    rest = nrows - ntiles * TILE
-    if rest:
-        pad = np.zeros((TILE, n), y.dtype)
-        pad[:rest] = x[ntiles * TILE:]
-        _fwht_tile(pad, pad, hm, p, scale, np.zeros((n, TILE), y.dtype), np.empty((n, TILE), y.dtype))
-        y[ntiles * TILE:] = pad[:rest]
+        raw = np.empty(n + nl, y.dtype)                    # scratch row per chunk, reused by its rows
+        bi = ((-raw.ctypes.data) % 64) // y.itemsize      # first 64-byte aligned element
+        r1 = (ch + 1) * nrows // nchunks
+        if m > 1 and p < nl:
+            _fwht_short_segments(x, y, hm, p, scale, ch * nrows // nchunks, r1)
+            continue
+        for r in range(ch * nrows // nchunks, r1):
+            if m == 1 and n * y.itemsize > SCRATCH_MAX_BYTES:   # too long for L1 twice: stay in y's row
+                _sylvester(x, r * n, y, r * n, y, r * n, n, p, scale, (r + 1) * n if r + 1 < r1 else -1)
+            elif m == 1:
+                _sylvester(x, r * n, y, r * n, raw, bi, n, p, scale, -1)
+            else:
+                _sylvester(x, r * n, raw, bi, raw, bi, n, p, None, -1)
+                _base_stage(raw, bi, y, r * n, hm, p, scale)
 
 
 def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
@@ -160,8 +217,8 @@ def fwht(x: np.ndarray, transpose: bool = False, out: np.ndarray | None = None,
         y = np.empty(x.shape, x.dtype)
     x = np.ascontiguousarray(x)
     hm = np.ascontiguousarray(_base(m).T if transpose else _base(m), dtype=x.dtype)
-    rows = y.reshape(-1, n)
-    if rows.shape[0]:
-        _fwht_tiles(x.reshape(-1, n), rows, hm, p, x.dtype.type(1.0 / np.sqrt(n)),
-                    max(1, min(numba.get_num_threads(), rows.shape[0] // TILE)))
+    nrows = y.size // n if n else 0
+    if nrows:
+        _fwht_rows(x.reshape(-1), y.reshape(-1), hm, p, x.dtype.type(1.0 / np.sqrt(n)),
+                   max(1, min(numba.get_num_threads(), nrows)))
     return y
