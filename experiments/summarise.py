@@ -289,8 +289,9 @@ def pending(results: list[dict]) -> str:
                 names = ", ".join(f"`{u.config}`" for u in left) or "none"
                 lines.append(f"- `{plan}` {kind}: {len(left)} of {total} not run: {names}.")
     if "cpu" not in plans:
-        lines.append("- the `cpu` plan (the reduced real plan, 3 seeds, all 12 models and 5 tasks): not started; its "
-                     "estimated time is under *Time each part took*.")
+        lines.append("- the `cpu` plan (the reduced real plan, 3 seeds, all 12 models and 5 tasks): not in these result "
+                     "files (its own folder, e.g. `results/cpu/`, has its own page); its estimated time is under "
+                     "*Time each part took*.")
     return "\n".join(lines)
 
 
