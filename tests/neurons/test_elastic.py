@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 
 from tinyspike.neurons import stats
 from tinyspike.neurons.elastic import (ElasticBiSpike, ElasticConfig, elastic_backward, elastic_forward,
-                                       elastic_spike, elastic_spike_backward)
+                                       elastic_spike_backward)
 from tinyspike.testing import gradcheck
 from tinyspike.testing.strategies import seeds, shapes
 

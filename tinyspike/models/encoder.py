@@ -11,7 +11,7 @@ gradient of each use is summed and handed to its transform once per backward.
 """
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 

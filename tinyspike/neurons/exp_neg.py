@@ -1,4 +1,4 @@
-"""e^{-a} for a >= 0 from +, -, * only: one formula for NumPy arrays and numba scalars.
+"""e^{-a} for a >= 0 from +, -, * and an exact power of two: one formula for NumPy arrays and numba scalars.
 
 Why not ``np.exp`` / ``math.exp``: numba calls libm's scalar exp, which stops the LIF backward loop from
 vectorising (it then costs ~10x a memory copy), and NumPy's SIMD exp may differ from libm's in the last

@@ -52,17 +52,23 @@ SCRATCH_MAX_BYTES = 8192
 
 
 @njit(cache=True, error_model="numpy")
+def _scalar_stages(a, start, n, p):
+    """H_p on each length-p segment of a[start : start + n], in place, in plain loops (p below a vector)."""
+    h = 1
+    while h < p:
+        for i in range(start, start + n, 2 * h):
+            for j in range(i, i + h):
+                u, v = a[j], a[j + h]
+                a[j], a[j + h] = u + v, u - v
+        h *= 2
+
+
+@njit(cache=True, error_model="numpy")
 def _sylvester_scalar(src, si, dst, di, n, p, scale):
     """``_sylvester`` for p shorter than a vector: plain loops."""
     for j in range(n):
         dst[di + j] = src[si + j]
-    h = 1
-    while h < p:
-        for i in range(di, di + n, 2 * h):
-            for j in range(i, i + h):
-                u, v = dst[j], dst[j + h]
-                dst[j], dst[j + h] = u + v, u - v
-        h *= 2
+    _scalar_stages(dst, di, n, p)
     if scale is not None:
         for j in range(di, di + n):
             dst[j] *= scale
@@ -153,14 +159,8 @@ def _fwht_short_segments(x, y, hm, p, scale, r0, r1):
             for c in range(m):
                 for j in range(p):
                     z[c, t * p + j] = x[(b0 + t) * n + c * p + j]
-        h = 1
-        while h < p:
-            for c in range(m):
-                for i in range(0, nb * p, 2 * h):
-                    for j in range(i, i + h):
-                        u, v = z[c, j], z[c, j + h]
-                        z[c, j], z[c, j + h] = u + v, u - v
-            h *= 2
+        for c in range(m):
+            _scalar_stages(z[c], 0, nb * p, p)
         w = hm @ z                                         # (m, rows * p)
         for t in range(nb):
             for a in range(m):
