@@ -1,4 +1,4 @@
-"""Randomized Hadamard H_R = H_bar S (Eq. 7): layer vs dense, gradients, and Theorem 4.1."""
+"""Randomized Hadamard R = S H_bar, applied as x @ R (Eq. 7): layer vs dense, gradients, Theorem 4.1."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -16,7 +16,10 @@ def test_randomized_hadamard_layer_equals_dense_and_is_orthogonal(nb, seed):
     r = layer.matrix()
     np.testing.assert_allclose(r @ r.T, np.eye(n), atol=1e-12)
     x = np.random.default_rng(seed).standard_normal((3, n))
-    np.testing.assert_allclose(layer.forward(x), x @ r.T, atol=1e-12)
+    np.testing.assert_allclose(layer.forward(x), x @ r, atol=1e-12)
+    b = n // blocks                                                  # signs first, then each block's H_bar
+    mixed = ((x * layer.signs).reshape(3, blocks, b) @ hadamard_matrix(b)).reshape(3, n)
+    np.testing.assert_allclose(layer.forward(x), mixed, atol=1e-12)
     blocks_r = randomized_hadamard(n, seed % 2**31, blocks)
     if blocks == 1:
         np.testing.assert_allclose(blocks_r, r)
