@@ -17,6 +17,9 @@ import sys
 
 import numpy as np
 
+from tinyspike.analysis.aggregate import saturated_input_variance_over_sites, saturation_rate_over_sites
+
+from .findings import findings, fix_notice, predates_fixes
 from .plan import CONFIGS, FINETUNED, GLUE5, PRESETS, T_STUDY, all_units
 from .units import weighted_mean
 
@@ -71,29 +74,35 @@ def _fmt(x, spec=".4f") -> str:
 
 
 def saturation_table(results: list[dict], configs=tuple(CONFIGS)) -> str:
+    """One row per pretrained model; the over-sites aggregates are recomputed from the per-site rows."""
     measure, pretrain = by_kind(results, "measure"), by_kind(results, "pretrain")
-    lines = ["| model | T | saturation rate (all sites) | sites with a transform: after | before | "
-             "var(saturated inputs) | MLM perplexity | energy (mJ / sequence) |", "|---|---|---|---|---|---|---|---|"]
+    energy = "energy, unfused (mJ / sequence)" if predates_fixes(results) else "energy, fused (mJ / sequence)"
+    lines = ["| model | T | saturation rate (all sites) | without mlp_hidden | sites with a transform: after | before | "
+             f"var(saturated inputs) | without mlp_hidden | MLM perplexity | {energy} |", "|---" * 10 + "|"]
+    hidden = ("mlp_hidden",)
     for config in configs:
         if config not in measure:
             continue
-        m, p = measure[config]["metrics"], pretrain.get(config, {}).get("metrics", {})
-        after = weighted_mean([r for r in measure[config]["sites"] if r["transform"]], "saturation_rate")
-        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(m['saturation_rate'])} | {_fmt(after)} | "
-                     f"{_fmt(m['saturation_rate_untransformed'])} | {_fmt(m['saturated_input_variance'], '.4g')} | "
+        m, p, sites = measure[config]["metrics"], pretrain.get(config, {}).get("metrics", {}), measure[config]["sites"]
+        after = weighted_mean([r for r in sites if r["transform"]], "saturation_rate")
+        lines.append(f"| {config} | {measure[config]['model']['T']} | {_fmt(saturation_rate_over_sites(sites))} | "
+                     f"{_fmt(saturation_rate_over_sites(sites, hidden))} | {_fmt(after)} | "
+                     f"{_fmt(m['saturation_rate_untransformed'])} | "
+                     f"{_fmt(saturated_input_variance_over_sites(sites), '.4g')} | "
+                     f"{_fmt(saturated_input_variance_over_sites(sites, hidden), '.4g')} | "
                      f"{_fmt(p.get('mlm_perplexity'), '.1f')} | {_fmt(m['energy_mj'], '.4g')} |")
     return "\n".join(lines)
 
 
 def site_table(result: dict) -> str:
     """Per layer and site: saturation after/before the transform, beside that transform's orthogonality error."""
-    lines = ["| layer | site | transform | saturation | before | var(saturated inputs) | ‖RRᵀ−I‖_F | "
-             "max\\|RRᵀ/c²−I\\| | c |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| layer | site | transform | saturation | before | saturated neurons | var(saturated inputs) | "
+             "‖RRᵀ−I‖_F | max\\|RRᵀ/c²−I\\| | c |", "|---|---|---|---|---|---|---|---|---|---|"]
     for s in result["sites"]:
         o = s.get("orthogonality") or {}
         lines.append(f"| {s['layer']} | {s['site']} | {s['transform'] or '–'} | {_fmt(s['saturation_rate'])} | "
-                     f"{_fmt(s['saturation_rate_untransformed'])} | {_fmt(s['saturated_input_variance'], '.4g')} | "
-                     f"{_fmt(o.get('frobenius'), '.3g')} | {_fmt(o.get('scaled_max'), '.3g')} | "
+                     f"{_fmt(s['saturation_rate_untransformed'])} | {round(s['saturation_rate'] * s['neurons'])} | "
+                     f"{_fmt(s['saturated_input_variance'], '.4g')} | {_fmt(o.get('frobenius'), '.3g')} | {_fmt(o.get('scaled_max'), '.3g')} | "
                      f"{_fmt(o.get('scale'), '.4f')} |")
     return "\n".join(lines)
 
@@ -298,7 +307,11 @@ def pending(results: list[dict]) -> str:
 def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "") -> str:
     figures.mkdir(parents=True, exist_ok=True)
     measure = by_kind(results, "measure")
-    parts = [intro.rstrip() + "\n" if intro else "",
+    parts = [intro.rstrip() + "\n" if intro else "", fix_notice(results),
+             "## What the numbers say\n",
+             "Every sentence in this list is computed from the result files by `experiments/findings.py`. The "
+             "variance of saturated inputs over sites is the per-site variance weighted by each site's number of "
+             "saturated neurons (`tinyspike.analysis.aggregate`).\n", findings(results), "",
              "## The paper's claims, direction only\n", claims(results), "",
              "## Time each part took\n", times_table(results), "", full_plan_estimate(results), "",
              "## Ablation in the shape of Table 2 (GLUE dev, × 100)\n",

@@ -16,6 +16,7 @@ import numpy as np
 from tinyspike.commands._common import encode_texts, load_split, sample_indices, subsample, task_spec
 from tinyspike.commands.finetune import dev_split_name
 from tinyspike.commands.pretrain import split_heldout
+from tinyspike.analysis.aggregate import saturated_input_variance_over_sites, saturation_rate_over_sites
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
 from tinyspike.training.finetune import classification_step, evaluate, trim_padding
@@ -130,7 +131,8 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
     split = subsample(load_split(MEASURE_TASK, dev_split_name(MEASURE_TASK), ctx.glue_dir), ctx.preset.measure_n, 0)
     inputs = trim_padding(*encode_texts(trained.tokenizer, split.text_a, split.text_b, trained.config.max_len,
                                         "measurement"))
-    saturation, energy = saturation_report(trained.model, inputs), energy_report(trained.model, inputs)
+    saturation = saturation_report(trained.model, inputs)
+    energy, unfused = energy_report(trained.model, inputs), energy_report(trained.model, inputs, fused=False)
     errors = transform_errors(trained.model)
     sites = []
     for row in saturation.to_dict()["sites"]:
@@ -141,14 +143,19 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
     saturation.plot(figure)
     rated = [s for s in sites if s["transform"]]
     return {"metrics": {"saturation_rate": saturation.overall_rate,
+                        "saturation_rate_without_mlp_hidden": saturation_rate_over_sites(sites, ("mlp_hidden",)),
                         "saturation_rate_untransformed": weighted_mean(rated, "saturation_rate_untransformed"),
-                        "saturated_input_variance": weighted_mean(sites, "saturated_input_variance"),
-                        "energy_mj": energy.total_mj, "sentences": len(split)},
+                        "saturated_input_variance": saturated_input_variance_over_sites(sites),
+                        "saturated_input_variance_without_mlp_hidden":
+                            saturated_input_variance_over_sites(sites, ("mlp_hidden",)),
+                        "energy_mj": energy.total_mj, "energy_unfused_mj": unfused.total_mj,
+                        "sentences": len(split)},
             "sites": sites, "transforms": errors, "model": trained.config.to_dict()}
 
 
 def weighted_mean(rows: list[dict], key: str) -> float:
-    """Mean of ``key`` over rows weighted by their neuron counts (NaN rows skipped; NaN when none left)."""
+    """Mean of a per-neuron rate ``key`` over rows weighted by their neuron counts (NaN rows skipped; NaN when
+    none left). Right for rates; not for the variance of saturated inputs (``saturated_input_variance_over_sites``)."""
     pairs = [(r[key], r["neurons"]) for r in rows if r[key] is not None and not math.isnan(r[key])]
     return float(sum(v * n for v, n in pairs) / sum(n for _, n in pairs)) if pairs else float("nan")
 

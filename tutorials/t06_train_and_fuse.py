@@ -118,7 +118,7 @@ print("parameters inside the blocks:", params)
 
 # %%
 inputs = tuple(a[:64] for a in dev_x)
-energy = {name: energy_report(m, inputs).total_mj for name, m in
+energy = {name: energy_report(m, inputs, fused=False).total_mj for name, m in    # each model as it is
           [("spikingformer", models["spikingformer"]), ("smoothspike", smooth), ("fused", fused)]}
 for name, mj in energy.items():
     print(f"{name:14s} {mj:.4f} mJ per sequence")

@@ -42,7 +42,8 @@ def test_smoothspike_energy_by_hand_with_every_neuron_firing():
     """Rotations after a spiking neuron are spike-driven; the layers they feed, and the rotations
     after a linear layer, take real inputs and cost MACs. Fusion turns them all back into accumulates."""
     model = SequenceClassifier(_cfg(-1e9, h1="fixed", h2="fixed", h3="fixed", h3_blocks=4), 2)
-    report = energy_report(model, _inputs())
+    report = energy_report(model, _inputs(), fused=False)
+    assert not report.fused
     g = DFF // 4
     spike = T * S * (D * D + 2 * S * D + D * D + D * D + DFF * g)       # R1^T in, QK^T, AV, R2^T out, R1^T mlp, R3^T
     real = T * S * (3 * D * D + D * D + D * D + D * D + D * DFF + DFF * g + DFF * D + D * D)
@@ -54,12 +55,26 @@ def test_smoothspike_energy_by_hand_with_every_neuron_firing():
     blocks = L * T * S * (4 * D * D + 2 * D * DFF + 2 * S * D)
     expected_fused = (blocks * E_AC_PJ + (S * D * D + head) * E_MAC_PJ) * 1e-9
     assert fused.total_mj == pytest.approx(expected_fused, rel=1e-12)      # final R1^T folded, embedding R1 kept
+    deployed = energy_report(model, _inputs())                              # the default prices the fused model
+    assert deployed.fused and deployed.total_mj == pytest.approx(expected_fused, rel=1e-12)
+    assert "deployed (fused)" in deployed.table() and "unfused" in report.table()
+
+
+def test_default_energy_of_a_learnable_smoothspike_model_is_within_rounding_of_the_baseline_counts():
+    """Fused, a SmoothSpike model prices like a Spikingformer with the same firing rates: every block product
+    is spike-driven (only the embedding-side R1 stays a real-valued product)."""
+    model = SequenceClassifier(_cfg(1.0, h1="learnable", h2="learnable", h3="learnable", h3_blocks=4), 2)
+    deployed, trained = energy_report(model, _inputs()), energy_report(model, _inputs(), fused=False)
+    assert {r.layer: r.mac_ops for r in deployed.layers if r.layer.startswith("block")} == {
+        f"block {i}": 0.0 for i in range(L)}
+    assert all(r.mac_ops > 0 for r in trained.layers if r.layer.startswith("block"))
+    assert deployed.total_mj < trained.total_mj
 
 
 @pytest.mark.parametrize("kw", [{}, dict(neuron="elastic", h1="learnable", h2="learnable")])
 def test_measured_rates_are_the_neurons_firing_rates(kw):
     model = MaskedLM(_cfg(1.0, **kw))
-    report = energy_report(model, _inputs())
+    report = energy_report(model, _inputs(), fused=False)
     for key, rate in report.firing_rates.items():
         layer, site = key.split("/")
         s = getattr(model.encoder.blocks[int(layer.split()[1])], NEURON_ATTR[site]).last_spikes

@@ -33,11 +33,14 @@ def run(args) -> int:
     trained = load_trained(args.checkpoint)
     inputs = report_inputs(trained, args.task or trained.extra.get("task") or "toy-negation", args.glue_dir, args.n)
     saturation, energy = saturation_report(trained.model, inputs), energy_report(trained.model, inputs)
+    unfused = energy_report(trained.model, inputs, fused=False)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saturation.plot(out / "saturation.png")
-    (out / "report.json").write_text(json.dumps({"saturation": saturation.to_dict(), "energy": energy.to_dict()},
+    (out / "report.json").write_text(json.dumps({"saturation": saturation.to_dict(), "energy": energy.to_dict(),
+                                                 "energy_unfused": unfused.to_dict()},
                                                 indent=1) + "\n")
     print(json.dumps({"saturation_rate": saturation.overall_rate, "energy_mj": energy.total_mj,
+                      "energy_unfused_mj": unfused.total_mj,
                       "figure": str(out / "saturation.png"), "report": str(out / "report.json")}))
     return 0

@@ -56,7 +56,7 @@ FOLDS = (("wq", "r1", None), ("wk", "r1", None), ("wv", "r1", "r2"), ("wo", "r2"
 class SpikingBlock(Layer):
     def __init__(self, d: int, n_heads: int, d_ff: int, make_neuron: Callable[[float], Layer], *, rng,
                  dtype=np.float32, eps: float = 1e-6, attn_threshold: float = 0.5, attn_scale: float = 0.125,
-                 v_threshold: float = 1.0):
+                 v_threshold: float = 1.0, w1_init_rate: float | None = None):
         self.n_heads, self.attn_scale = n_heads, attn_scale
         self.norm_attn = RMSNorm(d, eps, dtype=dtype)
         self.spike_attn_in = make_neuron(v_threshold)
@@ -70,6 +70,8 @@ class SpikingBlock(Layer):
         self.norm_mlp = RMSNorm(d, eps, dtype=dtype)
         self.spike_mlp_in = make_neuron(v_threshold)
         self.w1 = Linear(d, d_ff, rng=rng, dtype=dtype)
+        if w1_init_rate is not None:       # scaled for spike inputs firing at that rate (ModelConfig)
+            self.w1.W.value *= np.sqrt(3.0 / w1_init_rate).astype(dtype)
         self.spike_mlp_hidden = make_neuron(v_threshold)
         self.w2 = Linear(d_ff, d, rng=rng, dtype=dtype)
 

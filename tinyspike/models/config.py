@@ -28,6 +28,11 @@ class ModelConfig:
     h2: TransformMode = "off"                    # value branch and attention output
     h3: TransformMode = "off"                    # block-diagonal inside the MLP
     h3_blocks: int = 4
+    # W1's init (the Linear feeding the MLP hidden neurons, whose input has no norm before it):
+    # U(+-sqrt(3 / (rate * d))) gives unit-RMS pre-activations when its spike inputs fire at ``rate``;
+    # None: PyTorch's default U(+-1/sqrt(d)) as in the official code (pre-activation RMS ~ sqrt(rate/3),
+    # so the hidden neurons stay silent in small, briefly trained models; docs/models.md)
+    w1_init_rate: float | None = 0.1
     ns_scheme: str = "quintic"
     ns_steps: int = 5
     norm_eps: float = 1e-6
@@ -44,6 +49,8 @@ class ModelConfig:
                                  f"{getattr(self, name)!r}")
         if self.neuron not in ("lif", "elastic"):
             raise ValueError(f"ModelConfig: neuron must be 'lif' or 'elastic', got {self.neuron!r}")
+        if self.w1_init_rate is not None and not 0 < self.w1_init_rate <= 1:
+            raise ValueError(f"ModelConfig: w1_init_rate must be in (0, 1] or None, got {self.w1_init_rate!r}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"ModelConfig: dtype must be 'float32' or 'float64', got {self.dtype!r}")
 

@@ -41,7 +41,8 @@ def build_encoder(cfg: ModelConfig) -> SpikingEncoder:
     emb = BertEmbeddings(cfg.vocab_size, cfg.d_model, cfg.max_len, cfg.type_vocab_size, cfg.pad_id, rng=rng,
                          dtype=dtype, eps=cfg.layernorm_eps)
     blocks = [SpikingBlock(cfg.d_model, cfg.n_heads, cfg.d_ff, make, rng=rng, dtype=dtype, eps=cfg.norm_eps,
-                           attn_threshold=cfg.attn_threshold, attn_scale=cfg.attn_scale, v_threshold=cfg.v_threshold)
+                           attn_threshold=cfg.attn_threshold, attn_scale=cfg.attn_scale, v_threshold=cfg.v_threshold,
+                           w1_init_rate=cfg.w1_init_rate)
               for _ in range(cfg.n_layers)]
     if cfg.h3 != "off" and cfg.d_ff % cfg.h3_blocks:
         raise ValueError(f"ModelConfig: d_ff={cfg.d_ff} is not divisible by h3_blocks={cfg.h3_blocks}")
