@@ -6,11 +6,15 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
+from tinyspike.models.config import ModelConfig
+from tinyspike.models.spiking_lm import SequenceClassifier
 from tinyspike.neurons.lif import LIFConfig, lif_backward, lif_forward
 from tinyspike.neurons.plif import PLIF, plif_backward, plif_forward, plif_tau
 from tinyspike.neurons.surrogate import ArcTan, Sigmoid
 from tinyspike.testing import check_gradients, check_layer
 from tinyspike.testing.strategies import seeds, shapes
+from tinyspike.training.finetune import classification_step
+from tinyspike.training.loop import LoopConfig, train_loop
 
 SURROGATES = [Sigmoid(), ArcTan()]
 
@@ -75,3 +79,25 @@ def test_plif_with_w_frozen_is_lif_with_the_same_tau(detach, seed, shape, T, per
     np.testing.assert_array_equal(s_plif, s_lif)
     dx, _ = plif_backward(ds, x, plif_cache, cfg.surrogate, detach_reset=detach)
     np.testing.assert_array_equal(dx, lif_backward(ds, None, cache, cfg, backend="numpy")[0])
+
+
+def test_a_resumed_plif_run_keeps_its_learned_tau_bit_for_bit(tmp_path):
+    """w is a Parameter: the checkpoint saves it and AdamW's moments, so stop + resume = one straight run."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(1, 30, (24, 6))
+    data, labels = (ids, np.zeros_like(ids), np.ones_like(ids)), (ids[:, 0] > 15).astype(np.int64)
+    cfg = ModelConfig(vocab_size=30, d_model=8, n_layers=1, n_heads=2, d_ff=16, max_len=6, T=2, neuron="plif",
+                      attn_threshold=0.1)
+
+    def run(out, **kw):
+        model = SequenceClassifier(cfg, 2)
+        train_loop(model, classification_step(model, data, labels), len(labels),
+                   LoopConfig(epochs=2, batch=8, lr=3e-2, **kw), out_dir=out, progress=False,
+                   resume="stop_at" not in kw and (out / "checkpoint.safetensors").exists())
+        return {k: p.value.copy() for k, p in model.named_parameters() if k.endswith(".w")}
+
+    straight = run(tmp_path / "a")
+    run(tmp_path / "b", stop_at=3)
+    resumed = run(tmp_path / "b")
+    assert len(straight) == 7 and any(v[0] != 0.0 for v in straight.values())      # tau moved off 2
+    assert all(np.array_equal(straight[k], resumed[k]) for k in straight)
