@@ -50,9 +50,7 @@ def untransform(x: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def _threshold(neuron) -> float:
-    if hasattr(neuron, "thr"):
-        return float(np.mean(neuron.thr))
-    return float(np.mean(neuron.alpha_value())) / 2      # elastic: fires when |u| >= alpha / 2
+    return float(np.mean(neuron.firing_threshold()))     # LIF: thr; elastic: alpha / 2
 
 
 def _site_row(rec: SiteRecord, valid: np.ndarray):

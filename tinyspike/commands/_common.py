@@ -8,6 +8,7 @@ import numpy as np
 from ..data.glue import GLUE_TASKS, load_glue
 from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
 from ..models.config import ModelConfig
+from ..neurons.registry import NEURONS
 from ..training.loop import LoopConfig
 
 # the two models the project compares: Spikingformer, and SmoothSpike = Spikingformer + H1, H2, H3
@@ -17,7 +18,7 @@ VARIANTS = {"spikingformer": {}, "smoothspike": {"h1": "learnable", "h2": "learn
 def add_model_args(p) -> None:
     g = p.add_argument_group("model (ignored with --init: the pretrained config is used)")
     g.add_argument("--variant", choices=list(VARIANTS), default="smoothspike")
-    g.add_argument("--neuron", choices=["lif", "elastic"], default="lif")
+    g.add_argument("--neuron", choices=sorted(NEURONS), default="lif")
     g.add_argument("--d-model", type=int, default=128)
     g.add_argument("--layers", type=int, default=2)
     g.add_argument("--heads", type=int, default=4)

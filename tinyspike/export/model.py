@@ -34,7 +34,9 @@ def make_neuron(cfg: ModelConfig, thr: float) -> nn.Module:
     """The neuron the config names (as ``tinyspike.models.spiking_lm.neuron_factory``)."""
     if cfg.neuron == "lif":
         return LIF(thr, tau=cfg.tau, surrogate_alpha=cfg.surrogate_alpha, detach_reset=True)
-    return ElasticBiSpike(cfg.T)
+    if cfg.neuron == "elastic":
+        return ElasticBiSpike(cfg.T)
+    raise ValueError(f"to_torch: neuron={cfg.neuron!r} has no PyTorch copy (tinyspike.export has 'lif' and 'elastic')")
 
 
 def spiking_attention(q, k, v, key_mask, n_heads: int, scale: float):

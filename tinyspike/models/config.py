@@ -2,9 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from typing import Literal
 
+from ..neurons.registry import NEURONS
+
 TransformMode = Literal["off", "fixed", "learnable"]
+NEURON_FIELDS = ("tau", "v_threshold", "attn_threshold", "surrogate_alpha")   # read by neurons.registry
 
 
 @dataclasses.dataclass
@@ -18,10 +22,10 @@ class ModelConfig:
     type_vocab_size: int = 2
     pad_id: int = 0
     T: int = 4                                   # time steps
-    neuron: Literal["lif", "elastic"] = "lif"    # Spikingformer LIF or SpikeLM elastic bi-spiking
-    tau: float = 2.0
-    v_threshold: float = 1.0
-    attn_threshold: float = 0.5                  # the attention-output LIF
+    neuron: str = "lif"                          # a name in neurons.registry.NEURONS: lif, elastic, if, plif
+    tau: float = 2.0                             # LIF's time constant; PLIF's initial one
+    v_threshold: float = 1.0                     # every thresholded neuron but the attention output's
+    attn_threshold: float = 0.5                  # the attention-output neuron (the elastic neuron has none)
     surrogate_alpha: float = 4.0
     attn_scale: float = 0.125
     h1: TransformMode = "off"                    # residual-stream rotation (one global matrix)
@@ -47,12 +51,23 @@ class ModelConfig:
             if getattr(self, name) not in ("off", "fixed", "learnable"):
                 raise ValueError(f"ModelConfig: {name} must be 'off', 'fixed' or 'learnable', got "
                                  f"{getattr(self, name)!r}")
-        if self.neuron not in ("lif", "elastic"):
-            raise ValueError(f"ModelConfig: neuron must be 'lif' or 'elastic', got {self.neuron!r}")
+        if self.neuron not in NEURONS:
+            raise ValueError(f"ModelConfig: neuron must be one of {sorted(NEURONS)}, got {self.neuron!r}")
+        self._warn_unread_neuron_fields()
         if self.w1_init_rate is not None and not 0 < self.w1_init_rate <= 1:
             raise ValueError(f"ModelConfig: w1_init_rate must be in (0, 1] or None, got {self.w1_init_rate!r}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"ModelConfig: dtype must be 'float32' or 'float64', got {self.dtype!r}")
+
+    def _warn_unread_neuron_fields(self) -> None:
+        """A neuron field set away from its default that the chosen neuron does not read has no effect."""
+        reads = NEURONS[self.neuron].reads
+        for f in dataclasses.fields(self):
+            if f.name in NEURON_FIELDS and f.name not in reads and getattr(self, f.name) != f.default:
+                what = ", ".join(reads) or "none of " + ", ".join(NEURON_FIELDS)
+                warnings.warn(f"ModelConfig: {f.name}={getattr(self, f.name)} has no effect with neuron="
+                              f"{self.neuron!r}, which reads {what}; leave {f.name} at its default {f.default}",
+                              UserWarning, stacklevel=4)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -1,7 +1,7 @@
 """Spikingformer / SmoothSpike language models built from a ``ModelConfig``.
 
 ``build_encoder(cfg)`` wires the embeddings, blocks, transforms (H1 shared, H2 and H3 per block)
-and neurons (LIF or elastic bi-spiking) together; ``MaskedLM`` and ``SequenceClassifier`` put the
+and neurons (any in ``neurons/registry.py``) together; ``MaskedLM`` and ``SequenceClassifier`` put the
 MLM head or the GLUE head on top.
 """
 from __future__ import annotations
@@ -10,9 +10,7 @@ import numpy as np
 
 from ..layers import RMSNorm
 from ..layers.base import Layer
-from ..neurons.elastic import ElasticBiSpike
-from ..neurons.lif import LIF
-from ..neurons.surrogate import Sigmoid
+from ..neurons.registry import build_neuron
 from ..transforms.orthogonal import OrthogonalTransform
 from .block import SpikingBlock
 from .config import ModelConfig
@@ -22,10 +20,8 @@ from .heads import MLMHead, SequenceClassificationHead
 
 
 def neuron_factory(cfg: ModelConfig):
-    """A function threshold -> neuron layer, for the neuron the config names."""
-    if cfg.neuron == "lif":
-        return lambda thr: LIF(thr, tau=cfg.tau, detach_reset=True, surrogate=Sigmoid(cfg.surrogate_alpha))
-    return lambda thr: ElasticBiSpike()
+    """A function threshold -> neuron layer, for the neuron the config names (``neurons/registry.py``)."""
+    return lambda thr: build_neuron(cfg, thr)
 
 
 def _transform(mode: str, n: int, cfg: ModelConfig, seed: int, blocks: int = 1):

@@ -1,1 +1,2 @@
-"""Spiking neurons: surrogates, multi-step LIF, encoding/readout, SpikeLM elastic neuron, spike statistics."""
+"""Spiking neurons: the protocol (base.py) and registry, surrogates, multi-step LIF, IF, PLIF, SpikeLM elastic
+neuron, encoding/readout, spike statistics."""

@@ -22,7 +22,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..layers.base import Layer, Parameter
+from ..layers.base import Parameter
+from .base import SpikingNeuron
 
 
 @dataclass(frozen=True)
@@ -105,17 +106,24 @@ def elastic_backward(ds, cache: ElasticCache, cfg: ElasticConfig = ElasticConfig
     return dx, dalpha
 
 
-class ElasticBiSpike(Layer):
+class ElasticBiSpike(SpikingNeuron):
     """Layer form: alpha (T,) set on the first forward, then frozen (SpikeLM); ``learnable=True`` makes
-    it a Parameter that receives the STE gradient."""
+    it a Parameter that receives the STE gradient.
+
+    As charge -> fire -> reset (``SpikingNeuron``): h_t = v_{t-1} + x_t;  s_t = alpha_t clip(round(h_t /
+    alpha_t), -1, 1);  v_t = 0.25 (alpha_t - s_t) h_t (spikelm) or lam (h_t - s_t) (lif). It has no
+    threshold of its own: it fires where |h_t| >= alpha_t / 2, and alpha_t = k mean|u_t| is set from the
+    data, so the firing level follows the input's scale (``firing_threshold`` returns alpha / 2).
+    In surrogate mode (``spiking = False``) fire is alpha clip(u/alpha, -1, 1), the STE's primitive.
+    """
+
+    FROZEN_STATE = ("alpha",)
 
     def __init__(self, cfg: ElasticConfig | None = None, learnable: bool = False, **cfg_kwargs):
+        super().__init__()
         self.cfg = cfg if cfg is not None else ElasticConfig(**cfg_kwargs)
         self.learnable = learnable
         self.alpha: Parameter | np.ndarray | None = None
-        self.spiking = True                           # False: s = alpha clip(u/alpha, -1, 1) (the STE's primitive)
-        self.frozen_reset: np.ndarray | None = None   # spikes of a base run, held fixed in the recurrence
-        self.last_spikes: np.ndarray | None = None
 
     def alpha_value(self) -> np.ndarray | None:
         return self.alpha.value if isinstance(self.alpha, Parameter) else self.alpha
@@ -137,3 +145,34 @@ class ElasticBiSpike(Layer):
         if self.learnable:
             self.alpha.grad += dalpha
         return dx
+
+    def _alpha_set(self) -> np.ndarray:
+        alpha = self.alpha_value()
+        if alpha is None:
+            raise RuntimeError("ElasticBiSpike: alpha is set by the first forward; run forward once first")
+        return alpha
+
+    def charge(self, v, x):
+        return (v + x).astype(x.dtype, copy=False)
+
+    def fire(self, h, t):
+        a = h.dtype.type(self._alpha_set()[t])
+        return elastic_spike(h, a) if self.spiking else a * np.clip(h / a, -1, 1)
+
+    def reset(self, h, s, t):
+        if self.cfg.membrane == "spikelm":
+            return h * (0.25 * (self._alpha_set()[t] - s))
+        return self.cfg.lam * (h - s)
+
+    def firing_threshold(self):
+        """alpha_t / 2, (T,): round(u / alpha) leaves 0 where |u| >= alpha / 2."""
+        return self._alpha_set() / 2
+
+    def frozen_state(self) -> dict[str, np.ndarray]:
+        """{"alpha": (T,)} once the first forward has set a frozen alpha; a learnable one is a Parameter."""
+        return {} if self.alpha is None or self.learnable else {"alpha": self.alpha}
+
+    def load_frozen_state(self, state: dict[str, np.ndarray]) -> None:
+        if self.learnable:
+            raise ValueError("ElasticBiSpike: a learnable alpha is a Parameter; it is loaded with the weights")
+        super().load_frozen_state(state)

@@ -24,7 +24,7 @@ import numpy as np
 from numba import njit, prange
 from numba.extending import register_jitable
 
-from ..layers.base import Layer
+from .base import SpikingNeuron, heaviside_fire
 from .surrogate import (ARCTAN, ONE, SIGMOID, Sigmoid, Surrogate, arctan_grad, rectangular_grad,
                         sigmoid_grad)
 
@@ -360,7 +360,7 @@ def _check_lif_inputs(x, v0, thr):
                          f"({x.shape[-1] if x.ndim > 1 else 'none'}), got shape {t.shape}")
 
 
-class LIF(Layer):
+class LIF(SpikingNeuron):
     """LIF layer: ``forward(x (T, ...)) -> spikes``, ``backward(ds) -> dx``. The membrane starts at
     zero on every forward (SmoothSpike resets state per pass); use ``lif_forward`` to carry it.
 
@@ -387,3 +387,12 @@ class LIF(Layer):
     def backward(self, ds: np.ndarray) -> np.ndarray:
         dx, _ = lif_backward(ds, None, self._pop(), self.cfg, backend=self.backend, return_state=False)
         return dx
+
+    def charge(self, v, x):
+        return charge(v, x, self.cfg.charge == "decay_input", self.cfg.tau, self.cfg.leak, self.cfg.v_reset)
+
+    def fire(self, h, t):
+        return heaviside_fire(h, np.asarray(self.thr, h.dtype), self.cfg.surrogate, self.spiking)
+
+    def reset(self, h, s, t):
+        return reset(h, s, self.cfg.reset == "hard", np.asarray(self.thr, h.dtype), self.cfg.v_reset)

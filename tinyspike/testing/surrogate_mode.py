@@ -11,11 +11,12 @@ import contextlib
 from typing import Callable, Iterator
 
 from ..layers.base import Layer
+from ..neurons.base import SpikingNeuron
 
 
-def spiking_neurons(model: Layer) -> Iterator[Layer]:
-    """Every layer in ``model`` with a ``spiking`` switch (LIF, ElasticBiSpike), depth first."""
-    if hasattr(model, "spiking") and hasattr(model, "frozen_reset"):
+def spiking_neurons(model: Layer) -> Iterator[SpikingNeuron]:
+    """Every ``SpikingNeuron`` in ``model`` (its ``spiking`` switch and ``frozen_reset``), depth first."""
+    if isinstance(model, SpikingNeuron):
         yield model
     for _, child in model.children():
         yield from spiking_neurons(child)

@@ -11,8 +11,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..layers.base import Layer, Parameter
-from ..neurons.elastic import ElasticBiSpike
+from ..layers.base import Layer
+from ..neurons.base import SpikingNeuron
 
 
 def named_layers(layer: Layer, prefix: str = "") -> Iterator[tuple[str, Layer]]:
@@ -22,9 +22,9 @@ def named_layers(layer: Layer, prefix: str = "") -> Iterator[tuple[str, Layer]]:
 
 
 def neuron_alphas(model: Layer) -> dict[str, list[float]]:
-    """The frozen alpha of every elastic neuron that has set it, by layer path."""
-    return {name: np.asarray(n.alpha).tolist() for name, n in named_layers(model)
-            if isinstance(n, ElasticBiSpike) and n.alpha is not None and not isinstance(n.alpha, Parameter)}
+    """The frozen alpha (``SpikingNeuron.frozen_state``) of every neuron that keeps one, by layer path."""
+    states = {name: n.frozen_state() for name, n in named_layers(model) if isinstance(n, SpikingNeuron)}
+    return {name: np.asarray(state["alpha"]).tolist() for name, state in states.items() if "alpha" in state}
 
 
 def params_dtype(model: Layer):
@@ -34,6 +34,7 @@ def params_dtype(model: Layer):
 def set_neuron_alphas(model: Layer, alphas: dict[str, list[float]], dtype) -> None:
     layers = dict(named_layers(model))
     for name, values in alphas.items():
-        if not isinstance(layers.get(name), ElasticBiSpike):
+        neuron = layers.get(name)
+        if not isinstance(neuron, SpikingNeuron) or "alpha" not in neuron.FROZEN_STATE:
             raise ValueError(f"the checkpoint holds an elastic-neuron alpha for '{name}', which this model lacks")
-        layers[name].alpha = np.asarray(values, dtype=dtype)
+        neuron.load_frozen_state({"alpha": np.asarray(values, dtype=dtype)})
