@@ -11,6 +11,7 @@ from tinyspike.models.config import ModelConfig
 from tinyspike.models.fusion import fuse
 from tinyspike.models.sites import ATTENTION_PRODUCTS, LINEARS, NEURON_SITES, SITE_NAMES, neuron_site
 from tinyspike.models.spiking_lm import MaskedLM
+from tinyspike.models.variants import FIXED_H123
 
 S = 6
 
@@ -53,7 +54,7 @@ def _trace_block(block, monkeypatch, x, mask, rs):
 @pytest.mark.parametrize("transforms", [False, True])
 def test_block_forward_visits_the_tables_sites_in_order_and_each_linear_reads_its_driving_site(monkeypatch,
                                                                                             transforms):
-    model = _model(**(dict(h1="fixed", h2="fixed", h3="fixed") if transforms else {}))
+    model = _model(**(FIXED_H123 if transforms else {}))
     enc, rng = model.encoder, np.random.default_rng(1)
     x = rng.standard_normal((2, 2, S, 16)).astype(np.float32) * 3
     rs = (enc.t1.forward(), enc.t2[0].forward(), enc.t3[0].forward()) if transforms else (None, None, None)
@@ -82,7 +83,7 @@ def test_a_linears_input_lives_in_the_basis_of_the_site_that_drives_it():
 
 
 def test_recording_reads_the_table():
-    model = _model(h1="fixed", h2="fixed", h3="fixed")
+    model = _model(**FIXED_H123)
     records = record_sites(model, _inputs())
     assert [r.site for r in records] == list(SITES) * 2 and tuple(SITES) == SITE_NAMES
     for r in records:
@@ -96,7 +97,7 @@ def test_recording_reads_the_table():
 @pytest.mark.parametrize("fused", [False, True])
 def test_operation_count_lists_every_linear_of_the_table_driven_as_the_table_says(fused):
     """Without transforms (or once they are fused) every Linear and attention product is driven by its site."""
-    model = fuse(_model(h1="fixed", h2="fixed", h3="fixed")) if fused else _model()
+    model = fuse(_model(**FIXED_H123)) if fused else _model()
     ops = [op for op in operations(model, S) if op.layer == "block 1"]
     expected = {lin.name: lin.driven_by for lin in LINEARS} | dict(ATTENTION_PRODUCTS)
     assert {op.name: op.driven_by for op in ops} == expected
@@ -104,7 +105,7 @@ def test_operation_count_lists_every_linear_of_the_table_driven_as_the_table_say
 
 
 def test_with_transforms_a_rotation_takes_each_sites_spikes_out_of_its_basis_once():
-    model = _model(h1="fixed", h2="fixed", h3="fixed")
+    model = _model(**FIXED_H123)
     ops = {op.name: op for op in operations(model, S) if op.layer == "block 0"}
     for site in NEURON_SITES:
         drives_linear = any(lin.driven_by == site.name for lin in LINEARS)
