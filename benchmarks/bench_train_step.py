@@ -2,9 +2,9 @@
 
     python benchmarks/bench_train_step.py [config.json] [--steps N] [--torch-peer]
 
-The default configuration is ../shared/bench/mlm_step.json beside the repository (vocab 8192,
-d 256, 4 layers, 4 heads, d_ff 1024, seq 128, batch 16, T 4, H1/H2/H3 learnable, 5 quintic
-Newton-Schulz steps, random ids, 15% masked); without it the same numbers are used.
+The default configuration is benchmarks/train_step.json (vocab 8192, d 256, 4 layers, 4 heads,
+d_ff 1024, seq 128, batch 16, T 4, the SmoothSpike variant: H1, H2, H3 learnable, H3 in 4 blocks,
+5 quintic Newton-Schulz steps; random ids, 15% masked).
 
 Measured: the median step time (the first step, which compiles the numba kernels, is excluded),
 tokens per second (batch * seq / step), peak resident memory of the process, and the model FLOP
@@ -38,28 +38,28 @@ from tinyspike.data.masking import mask_tokens  # noqa: E402
 from tinyspike.layers import cross_entropy_backward, cross_entropy_forward  # noqa: E402
 from tinyspike.models.config import ModelConfig  # noqa: E402
 from tinyspike.models.spiking_lm import MaskedLM  # noqa: E402
+from tinyspike.models.variants import variant  # noqa: E402
 from tinyspike.training.adamw import AdamW  # noqa: E402
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "bench" / "mlm_step.json"
-FALLBACK = dict(vocab=8192, d_model=256, layers=4, heads=4, d_ff=1024, seq=128, batch=16, T=4, threads=2, steps=5)
+DEFAULT = Path(__file__).resolve().with_name("train_step.json")
+KEYS = ("vocab", "d_model", "layers", "heads", "d_ff", "seq", "batch", "T", "threads", "steps", "variant",
+        "h3_blocks", "ns_scheme", "ns_steps")
 
 
 def load_reference(path: Path | None) -> dict:
-    if path is None:
-        path = DEFAULT if DEFAULT.exists() else None
-    if path is None:
-        return dict(FALLBACK)
+    path = DEFAULT if path is None else path
     ref = json.loads(Path(path).read_text())
-    missing = sorted(set(FALLBACK) - set(ref))
+    missing = [k for k in KEYS if k not in ref]
     if missing:
-        raise SystemExit(f"{path}: missing keys {missing}")
+        raise SystemExit(f"{path}: missing keys {missing}; benchmarks/train_step.json has them all")
     return ref
 
 
 def model_config(ref: dict) -> ModelConfig:
     return ModelConfig(vocab_size=ref["vocab"], d_model=ref["d_model"], n_layers=ref["layers"],
                        n_heads=ref["heads"], d_ff=ref["d_ff"], max_len=ref["seq"], T=ref["T"],
-                       h1="learnable", h2="learnable", h3="learnable", ns_scheme="quintic", ns_steps=5)
+                       **variant(ref["variant"]), h3_blocks=ref["h3_blocks"], ns_scheme=ref["ns_scheme"],
+                       ns_steps=ref["ns_steps"])
 
 
 def step_flops(cfg: ModelConfig, batch: int, seq: int, n_masked: int) -> float:
@@ -116,7 +116,7 @@ def peak_rss_mb() -> float:
 def _peer_child(cfg_dict, batch, seq, steps, threads, queue):
     import torch
 
-    from tinyspike.export import torch_peer_step
+    from benchmarks.torch_tools.peer import torch_peer_step
 
     torch.set_num_threads(threads)
     queue.put(torch_peer_step(ModelConfig.from_dict(cfg_dict), batch=batch, seq=seq, steps=steps))
@@ -137,7 +137,7 @@ def run_torch_peer(cfg: ModelConfig, batch: int, seq: int, steps: int, threads: 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("config", nargs="?", type=Path, help="reference JSON (default ../shared/bench/mlm_step.json)")
+    ap.add_argument("config", nargs="?", type=Path, help="reference JSON (default benchmarks/train_step.json)")
     ap.add_argument("--steps", type=int, help="timed steps (default: the config's 'steps')")
     ap.add_argument("--torch-peer", action="store_true",
                     help="also time the exported PyTorch model in the same run (needs the 'torch' extra)")
@@ -174,8 +174,8 @@ def main(argv=None) -> int:
         result["speedup_vs_torch_eager"] = round(peer["step_s"] / step_s, 3)
 
     print(f"MLM training step: vocab {cfg.vocab_size}, d {cfg.d_model}, {cfg.n_layers} layers, {cfg.n_heads} heads, "
-          f"d_ff {cfg.d_ff}, seq {seq}, batch {batch}, T {cfg.T}, H1/H2/H3 learnable ({cfg.ns_scheme}, "
-          f"{cfg.ns_steps} steps)")
+          f"d_ff {cfg.d_ff}, seq {seq}, batch {batch}, T {cfg.T}, {ref['variant']} (H1/H2/H3 {cfg.h1}/{cfg.h2}/"
+          f"{cfg.h3}, {cfg.ns_scheme}, {cfg.ns_steps} steps)")
     print(f"{'quantity':<28}{'value':>14}")
     rows = [("median step (s)", step_s), ("tokens / s", batch * seq / step_s),
             ("peak RSS (MB)", result["peak_rss_mb"]), ("step GFLOP (counted)", flops / 1e9),

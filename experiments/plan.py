@@ -11,23 +11,15 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 
-LEARN_H123 = {"h1": "learnable", "h2": "learnable", "h3": "learnable"}
+from tinyspike.models.variants import variant
 
-# name -> (ModelConfig overrides, study it belongs to). Table 2 rows first, then the other studies.
-CONFIGS: dict[str, dict] = {
-    "baseline": {},                                                        # Spikingformer
-    "fixed-h1": {"h1": "fixed"},
-    "learnable-h1": {"h1": "learnable"},
-    "learnable-h12": {"h1": "learnable", "h2": "learnable"},
-    "smoothspike": dict(LEARN_H123),                                       # learnable H1 + H2 + H3
-    "spikelm": {"neuron": "elastic"},
-    "spikelm-smoothspike": {"neuron": "elastic", **LEARN_H123},
-    "smoothspike-ns-quintic+cubic": {**LEARN_H123, "ns_scheme": "quintic+cubic"},
-    "baseline-T1": {"T": 1},
-    "baseline-T2": {"T": 2},
-    "smoothspike-T1": {**LEARN_H123, "T": 1},
-    "smoothspike-T2": {**LEARN_H123, "T": 2},
-}
+# the model variants studied (tinyspike/models/variants.py): Table 2 rows first, then the other studies
+STUDIED = ("spikingformer", "fixed-h1", "learnable-h1", "learnable-h12", "smoothspike", "spikelm",
+           "spikelm-smoothspike", "smoothspike-ns-quintic+cubic", "spikingformer-T1", "spikingformer-T2",
+           "smoothspike-T1", "smoothspike-T2")
+# configuration name -> ModelConfig overrides; the experiments call the Spikingformer "baseline"
+# (their unit ids and result files carry that name)
+CONFIGS: dict[str, dict] = {name.replace("spikingformer", "baseline"): variant(name) for name in STUDIED}
 TABLE2 = ("baseline", "fixed-h1", "learnable-h1", "learnable-h12", "smoothspike")
 SPIKELM = ("spikelm", "spikelm-smoothspike")
 NEWTON_SCHULZ = ("smoothspike", "smoothspike-ns-quintic+cubic")

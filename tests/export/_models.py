@@ -1,18 +1,18 @@
-"""Shared by the export tests: the three variants, a model whose every neuron fires, a batch."""
+"""Shared by the export tests: the exported variants, a model whose every neuron fires, a batch."""
 from __future__ import annotations
 
 import numpy as np
 
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
+from tinyspike.models.variants import EXPORT, variant as variant_fields
 
-VARIANTS = {"spikingformer": {}, "smoothspike-learnable": dict(h1="learnable", h2="learnable", h3="learnable"),
-            "spikelm+smoothspike-fixed": dict(neuron="elastic", h1="fixed", h2="fixed", h3="fixed")}
+VARIANTS = EXPORT       # Spikingformer; SmoothSpike, H1 H2 H3 learnable; SpikeLM's neuron with H1 H2 H3 fixed
 
 
 def config(variant: str, dtype: str = "float64", seed: int = 0, **kw) -> ModelConfig:
     base = dict(vocab_size=50, d_model=32, n_layers=2, n_heads=2, d_ff=128, max_len=16, T=4, h3_blocks=4)
-    return ModelConfig(**{**base, **VARIANTS[variant], **kw}, dtype=dtype, seed=seed)
+    return ModelConfig(**{**base, **variant_fields(variant), **kw}, dtype=dtype, seed=seed)
 
 
 def excite(model, rng: np.random.Generator):

@@ -12,7 +12,7 @@ pytest.importorskip("torch", reason="the PyTorch export is an optional extra: pi
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("variant", ["smoothspike", "spikelm"])
+@pytest.mark.parametrize("variant", ["smoothspike", "spikelm-smoothspike-fixed"])
 def test_two_process_ddp_run_trains_and_ranks_hold_equal_weights(variant, tmp_path):
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
            "-m", "tinyspike.export.ddp_train", "--preset", "tiny", "--variant", variant, "--T", "2",

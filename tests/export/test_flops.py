@@ -7,9 +7,9 @@ torch = pytest.importorskip("torch", reason="the PyTorch export is an optional e
 import torch.nn.functional as F  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from benchmarks.torch_tools.flops import matmul_flops  # noqa: E402
 from tinyspike.export import to_torch  # noqa: E402
 from tinyspike.export.batches import synthetic_mlm_batch  # noqa: E402
-from tinyspike.export.flops import matmul_flops  # noqa: E402
 from tinyspike.models.spiking_lm import MaskedLM  # noqa: E402
 
 from ._models import VARIANTS, config  # noqa: E402
@@ -33,7 +33,7 @@ def test_matmul_flops_equal_torch_flop_counter_forward_and_backward(variant, sch
 
 
 def test_byte_counter_counts_what_each_op_reads_and_writes():
-    from tinyspike.export.roofline import ByteCounter
+    from benchmarks.torch_tools.roofline import ByteCounter
     a, b = torch.ones(3, 5), torch.ones(5, 7)
     counter = ByteCounter()
     with counter:
@@ -43,7 +43,7 @@ def test_byte_counter_counts_what_each_op_reads_and_writes():
 
 
 def test_roofline_counts_of_a_step_grow_with_the_batch():
-    from tinyspike.export.roofline import count_step
-    cfg = config("smoothspike-learnable", "float32")
+    from benchmarks.torch_tools.roofline import count_step
+    cfg = config("smoothspike", "float32")
     one, two = count_step(cfg, 1, 12), count_step(cfg, 2, 12)
     assert all(two[k] > one[k] > 0 for k in one)

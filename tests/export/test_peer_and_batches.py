@@ -22,8 +22,8 @@ def test_synthetic_batches_mask_words_only_and_targets_are_the_hidden_words():
 
 def test_torch_peer_step_runs_a_training_step_and_reports_time_and_memory():
     pytest.importorskip("torch", reason="the PyTorch export is an optional extra: pip install 'tinyspike[torch]'")
-    from tinyspike.export import torch_peer_step
-    result = torch_peer_step(config("smoothspike-learnable", "float32"), batch=2, seq=16, steps=2)
+    from benchmarks.torch_tools.peer import torch_peer_step
+    result = torch_peer_step(config("smoothspike", "float32"), batch=2, seq=16, steps=2)
     assert set(result) == {"step_s", "peak_rss_mb"}
     assert 0 < result["step_s"] < 60 and result["peak_rss_mb"] > 50
     with pytest.raises(ValueError, match="steps"):
@@ -33,7 +33,7 @@ def test_torch_peer_step_runs_a_training_step_and_reports_time_and_memory():
 def test_bf16_disagreement_report_covers_every_neuron_and_the_fp32_yardstick():
     pytest.importorskip("torch", reason="the PyTorch export is an optional extra: pip install 'tinyspike[torch]'")
     from tinyspike.export.model import NEURONS
-    from tinyspike.export.precision import spike_disagreement
+    from benchmarks.torch_tools.precision import spike_disagreement
     cfg = config("spikingformer", "float32")
     result = spike_disagreement(cfg, 2, 16)
     for run in ("bf16", "fp32_perturbed"):

@@ -40,7 +40,7 @@ def test_weights_round_trip_after_a_torch_training_step(variant):
 
 
 def test_torch_initialises_spikelm_alpha_like_tinyspike_on_its_first_forward():
-    model = build("spikelm+smoothspike-fixed", "float64", 7)
+    model = build("spikelm-smoothspike-fixed", "float64", 7)
     module = to_torch(model)                                         # exported before any forward
     assert all(torch.isnan(getattr(b, n).alpha).all() for b in module.encoder.blocks for n in NEURONS)
     args = batch(np.random.default_rng(7), 3, 12)
@@ -58,7 +58,7 @@ def test_errors_name_what_is_wrong():
         to_torch(object())
     module = to_torch(MaskedLM(config("spikingformer", "float32")))
     with pytest.raises(ValueError, match="only in the model .*H_tilde"):
-        from_torch(module, MaskedLM(config("smoothspike-learnable", "float32")))
+        from_torch(module, MaskedLM(config("smoothspike", "float32")))
     with pytest.raises(ValueError, match="only in the module .*head.out.W"):
         from_torch(to_torch(SequenceClassifier(config("spikingformer", "float32"), 2)),
                    MaskedLM(config("spikingformer", "float32")))

@@ -10,6 +10,7 @@ from hypothesis import given, strategies as st
 from tinyspike.analysis.saturation import saturation_report
 from tinyspike.layers.losses import cross_entropy_backward, cross_entropy_forward
 from tinyspike.models.config import ModelConfig
+from tinyspike.models.sites import NEURON_SITES
 from tinyspike.models.spiking_lm import SequenceClassifier, neuron_factory
 from tinyspike.neurons.base import SpikingNeuron
 from tinyspike.neurons.lif import LIF
@@ -61,10 +62,10 @@ def test_every_registered_neuron_is_a_spiking_neuron_and_surrogate_mode_finds_al
 def test_the_sites_threshold_reaches_every_thresholded_neuron(name):
     """v_threshold at six sites, attn_threshold at the attention output, for every neuron that has a threshold."""
     model = SequenceClassifier(_tiny(name, v_threshold=0.9, attn_threshold=0.3), 3)
+    expected = {"v_threshold": 0.9, "attn_threshold": 0.3}
     for block in model.encoder.blocks:
-        assert block.spike_attn_out.firing_threshold() == 0.3
-        for site in ("spike_attn_in", "spike_q", "spike_k", "spike_v", "spike_mlp_in", "spike_mlp_hidden"):
-            assert getattr(block, site).firing_threshold() == 0.9
+        for site in NEURON_SITES:
+            assert getattr(block, site.neuron).firing_threshold() == expected[site.threshold], site.name
 
 
 @pytest.mark.parametrize("name", THRESHOLDED)

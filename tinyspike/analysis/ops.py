@@ -15,12 +15,13 @@ import dataclasses
 from ..layers.base import Layer
 from ..models.fusion import FusedEncoder
 from ..models.heads import MLMHead, SequenceClassificationHead
+from ..models.sites import ATTENTION_PRODUCTS, LINEARS, SITE_NAMES, transforms
 
 
 @dataclasses.dataclass(frozen=True)
 class Operation:
     layer: str                 # "embedding", "block 0", ..., "output", "head"
-    name: str                  # "wq", "rot_r1_in", "attn_qk", ...
+    name: str                  # "wq", "rot_r1_attn_in", "attn_qk", ...
     macs: int                  # multiply-accumulates per unit
     per: str                   # "step", "token" or "sequence"
     driven_by: str | None      # neuron site whose spikes are the input (accumulates), None: real input (MACs)
@@ -31,12 +32,13 @@ def count_parameters(layer: Layer) -> int:
     return sum(p.value.size for p in layer.parameters())
 
 
-def _transform_sizes(encoder, i: int):
-    """(r1, r2, r3) inside block i: None, or (n, blocks) of the transform the block multiplies by."""
+def _transform_sizes(encoder, i: int) -> dict:
+    """{"R1": size, "R2": size, "R3": size, None: None} inside block i; a size is (n, blocks) of the
+    transform the block multiplies by, None when it is off (always, in a fused encoder)."""
     if isinstance(encoder, FusedEncoder):
-        return None, None, None
+        return transforms()
     size = (lambda t: None if t is None else (t.n, t.blocks))
-    return size(encoder.t1), size(encoder.t2[i]), size(encoder.t3[i])
+    return transforms(size(encoder.t1), size(encoder.t2[i]), size(encoder.t3[i]))
 
 
 def _rot_macs(size) -> int:
@@ -45,32 +47,34 @@ def _rot_macs(size) -> int:
 
 
 def block_operations(encoder, i: int, seq_len: int) -> list[Operation]:
-    """The products of block i per token per time step, in forward order (models/block.py)."""
+    """The products of block i per token per time step, in forward order, read off the site table
+    (models/sites.py): for each neuron site, the products its spikes drive. A Linear whose input is
+    in a transform's basis first takes the spikes out of it (``rot_R_site``: spike-driven, once per
+    site) and then reads real values; a Linear with an R_out is followed by that product
+    (``rot_R_linear``, real input). Without transforms every Linear is driven by its site."""
     block = encoder.blocks[i]
-    d, d_ff = block.wq.d_in, block.w1.d_out
-    r1, r2, r3 = _transform_sizes(encoder, i)
+    d = block.wq.d_in
+    sizes = _transform_sizes(encoder, i)
     layer = f"block {i}"
     ops = []
 
-    def add(name, macs, driven_by, present=True):
-        if present:
-            ops.append(Operation(layer, name, macs, "step", driven_by))
+    def add(name, macs, driven_by):
+        ops.append(Operation(layer, name, macs, "step", driven_by))
 
-    add("rot_r1_in", d * d, "attn_in", r1 is not None)                     # s R1^T
-    for name in ("wq", "wk", "wv"):
-        add(name, d * d, None if r1 else "attn_in")
-    add("rot_r2_v", d * d, None, r2 is not None)                            # (u Wv^T) R2
-    add("attn_qk", seq_len * d, "q")                                        # Q K^T, every head
-    add("attn_av", seq_len * d, "v")                                        # A V
-    add("rot_r2_out", d * d, "attn_out", r2 is not None)                    # o R2^T
-    add("wo", d * d, None if r2 else "attn_out")
-    add("rot_r1_attn", d * d, None, r1 is not None)                         # a R1
-    add("rot_r1_mlp_in", d * d, "mlp_in", r1 is not None)
-    add("w1", d * d_ff, None if r1 else "mlp_in")
-    add("rot_r3_in", _rot_macs(r3) if r3 else 0, None, r3 is not None)      # z R3
-    add("rot_r3_out", _rot_macs(r3) if r3 else 0, "mlp_hidden", r3 is not None)
-    add("w2", d_ff * d, None if r3 else "mlp_hidden")
-    add("rot_r1_mlp", d * d, None, r1 is not None)                          # m R1
+    for site in SITE_NAMES:
+        for name, driver in ATTENTION_PRODUCTS:
+            if driver == site:
+                add(name, seq_len * d, site)                                # Q K^T, A V: every head
+        rotated = False
+        for lin in (lin for lin in LINEARS if lin.driven_by == site):
+            r_in, r_out = sizes[lin.r_in], sizes[lin.r_out]
+            if r_in is not None and not rotated:
+                add(f"rot_{lin.r_in.lower()}_{site}", _rot_macs(r_in), site)   # s R_in^T, shared by its Linears
+                rotated = True
+            linear = getattr(block, lin.name)
+            add(lin.name, linear.d_in * linear.d_out, None if r_in else site)
+            if r_out is not None:
+                add(f"rot_{lin.r_out.lower()}_{lin.name}", _rot_macs(r_out), None)   # y R_out
     return ops
 
 

@@ -15,11 +15,11 @@ import dataclasses
 
 import numpy as np
 
-SITES = ("attn_in", "q", "k", "v", "attn_out", "mlp_in", "mlp_hidden")    # forward order in a block
-NEURON_ATTR = {"attn_in": "spike_attn_in", "q": "spike_q", "k": "spike_k", "v": "spike_v",
-               "attn_out": "spike_attn_out", "mlp_in": "spike_mlp_in", "mlp_hidden": "spike_mlp_hidden"}
-SITE_TRANSFORM = {"attn_in": "R1", "q": None, "k": None, "v": "R2", "attn_out": "R2", "mlp_in": "R1",
-                  "mlp_hidden": "R3"}   # the transform in whose basis the site's input lives
+from ..models.sites import NEURON_SITES, SITE_NAMES, transforms
+
+SITES = SITE_NAMES                                                 # forward order in a block (models/sites.py)
+NEURON_ATTR = {site.name: site.neuron for site in NEURON_SITES}
+SITE_TRANSFORM = {site.name: site.basis for site in NEURON_SITES}   # the transform in whose basis the input lives
 
 
 @dataclasses.dataclass
@@ -68,7 +68,7 @@ def record_sites(model, inputs, force: list[SiteRecord] | None = None) -> list[S
                 wrapped.append(neuron)
 
             def block_forward(x, key_mask, r1=None, r2=None, r3=None, _orig=block.forward, _i=i):
-                matrices[_i] = {"R1": r1, "R2": r2, "R3": r3}
+                matrices[_i] = transforms(r1, r2, r3)
                 return _orig(x, key_mask, r1, r2, r3)
             _wrap(block, block_forward)
             wrapped.append(block)

@@ -8,11 +8,12 @@ import numpy as np
 from ..data.glue import GLUE_TASKS, load_glue
 from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
 from ..models.config import ModelConfig
+from ..models.variants import CLI, select
 from ..neurons.registry import NEURONS
 from ..training.loop import LoopConfig
 
 # the two models the project compares: Spikingformer, and SmoothSpike = Spikingformer + H1, H2, H3
-VARIANTS = {"spikingformer": {}, "smoothspike": {"h1": "learnable", "h2": "learnable", "h3": "learnable"}}
+VARIANTS = select(CLI)
 
 
 def add_model_args(p) -> None:

@@ -2,14 +2,16 @@
 
 ``to_torch(model)`` builds an equivalent ``torch.nn.Module`` from a ``MaskedLM`` or
 ``SequenceClassifier`` (its config and its weights), ``from_torch(module, model)`` copies the
-trained weights back, ``torch_peer_step`` times one eager PyTorch MLM training step. torch is
-imported only when one of these names is first used (``docs/scaling.md``).
+trained weights back; ``ddp_train`` trains the exported model with DistributedDataParallel. torch is
+imported only when one of these names is first used (``docs/scaling.md``). The tools that measure
+the export (FLOP and byte counts, bf16 spike changes, the timed PyTorch peer step) are benchmarks,
+in ``benchmarks/torch_tools/``.
 """
 from __future__ import annotations
 
 import importlib
 
-_EXPORTS = {"to_torch": "convert", "from_torch": "convert", "torch_peer_step": "peer"}
+_EXPORTS = {"to_torch": "convert", "from_torch": "convert"}
 INSTALL_HINT = "pip install 'tinyspike[torch]'  (torch==2.13.0; the CPU wheel is enough for the parity tests)"
 
 
@@ -29,4 +31,4 @@ def __getattr__(name: str):
     return getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
 
 
-__all__ = ["to_torch", "from_torch", "torch_peer_step", "require_torch"]
+__all__ = ["to_torch", "from_torch", "require_torch"]

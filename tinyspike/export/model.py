@@ -19,11 +19,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..models.config import ModelConfig
+from ..models.sites import NEURON_SITES
 from .layers import Embedding, LayerNorm, Linear, RMSNorm
 from .neurons import LIF, ElasticBiSpike
 from .transforms import OrthogonalTransform, rotate
 
-NEURONS = ("spike_attn_in", "spike_q", "spike_k", "spike_v", "spike_attn_out", "spike_mlp_in", "spike_mlp_hidden")
+NEURONS = tuple(site.neuron for site in NEURON_SITES)        # the block's neuron attributes, in forward order
 
 
 def torch_dtype(cfg: ModelConfig) -> torch.dtype:
@@ -60,8 +61,8 @@ class SpikingBlock(nn.Module):
         self.norm_mlp = RMSNorm(d, cfg.norm_eps, dt)
         self.w1 = Linear(d, cfg.d_ff, dt)
         self.w2 = Linear(cfg.d_ff, d, dt)
-        for name in NEURONS:
-            setattr(self, name, make_neuron(cfg, cfg.attn_threshold if name == "spike_attn_out" else cfg.v_threshold))
+        for site in NEURON_SITES:                                       # names and thresholds: models/sites.py
+            setattr(self, site.neuron, make_neuron(cfg, getattr(cfg, site.threshold)))
 
     def forward(self, x, key_mask, r1=None, r2=None, r3=None):
         """x: (T, B, S, D) in the R1-rotated basis; key_mask: (B, S) of 0/1."""

@@ -7,14 +7,14 @@ from __future__ import annotations
 import argparse
 
 from ..models.config import ModelConfig
+from ..models.variants import EXPORT, select
 
 PRESETS = {
     "tiny": dict(vocab_size=2000, d_model=64, n_layers=2, n_heads=2, d_ff=256, max_len=128),
     "small": dict(vocab_size=8192, d_model=256, n_layers=4, n_heads=4, d_ff=1024, max_len=128),
     "base": dict(vocab_size=30522, d_model=768, n_layers=12, n_heads=12, d_ff=3072, max_len=128),
 }
-VARIANTS = {"spikingformer": {}, "smoothspike": dict(h1="learnable", h2="learnable", h3="learnable"),
-            "spikelm": dict(neuron="elastic", h1="fixed", h2="fixed", h3="fixed")}
+VARIANTS = select(EXPORT)          # tinyspike/models/variants.py
 
 
 def add_model_args(p: argparse.ArgumentParser, preset: str = "tiny") -> None:

@@ -30,6 +30,7 @@ from ..layers.linear import linear_backward, linear_forward
 from .attention import spiking_attention_backward, spiking_attention_forward
 from .folding import fold_linear, grad_buffers, unfold_backward
 from .rotation import rotate_backward, rotate_forward
+from .sites import LINEARS, transforms
 
 
 def _rot(x, r, transpose=False):
@@ -46,11 +47,6 @@ def _add(total, part):
     if part is None:
         return total
     return part if total is None else total + part
-
-
-# (Linear attribute, which transform multiplies its input side, which its output side)
-FOLDS = (("wq", "r1", None), ("wk", "r1", None), ("wv", "r1", "r2"), ("wo", "r2", "r1"),
-         ("w1", "r1", "r3"), ("w2", "r3", "r1"))
 
 
 class SpikingBlock(Layer):
@@ -76,9 +72,9 @@ class SpikingBlock(Layer):
         self.w2 = Linear(d_ff, d, rng=rng, dtype=dtype)
 
     def effective_weights(self, r1=None, r2=None, r3=None) -> dict:
-        """{name: (W', b', fold cache)} for the six Linears, W' = R_out^T W R_in (``folding.py``)."""
-        rs = {"r1": r1, "r2": r2, "r3": r3, None: None}
-        return {name: fold_linear(getattr(self, name), rs[r_in], rs[r_out]) for name, r_in, r_out in FOLDS}
+        """{name: (W', b', fold cache)} for the six Linears, W' = R_out^T W R_in (``folding.py``, ``sites.py``)."""
+        rs = transforms(r1, r2, r3)
+        return {lin.name: fold_linear(getattr(self, lin.name), rs[lin.r_in], rs[lin.r_out]) for lin in LINEARS}
 
     def forward(self, x: np.ndarray, key_mask: np.ndarray, r1=None, r2=None, r3=None) -> np.ndarray:
         """x: (T, B, S, D) in the R1-rotated basis; key_mask: (B, S) of 0/1."""
@@ -123,11 +119,11 @@ class SpikingBlock(Layer):
               + dense_back("wv", self.norm_v.backward(self.spike_v.backward(dv))))
         dx = dx1 + self.norm_attn.backward(self.spike_attn_in.backward(ds))
         # ---- from the effective weights back to W and the transforms
-        dr = {"r1": None, "r2": None, "r3": None}
-        for name, r_in, r_out in FOLDS:
-            g_in, g_out = unfold_backward(getattr(self, name), w[name][2], *grads[name])
-            if r_in is not None:
-                dr[r_in] = _add(dr[r_in], g_in)
-            if r_out is not None:
-                dr[r_out] = _add(dr[r_out], g_out)
-        return dx, dr["r1"], dr["r2"], dr["r3"]
+        dr = {"R1": None, "R2": None, "R3": None}
+        for lin in LINEARS:
+            g_in, g_out = unfold_backward(getattr(self, lin.name), w[lin.name][2], *grads[lin.name])
+            if lin.r_in is not None:
+                dr[lin.r_in] = _add(dr[lin.r_in], g_in)
+            if lin.r_out is not None:
+                dr[lin.r_out] = _add(dr[lin.r_out], g_out)
+        return dx, dr["R1"], dr["R2"], dr["R3"]

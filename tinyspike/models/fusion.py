@@ -1,6 +1,7 @@
 """Inference fusion (SmoothSpike Algorithm 1): fold every transform R into the weights around it.
 
-Inside a block (official convertor formulas, REFERENCE.md; exact re-association, no orthogonality needed):
+Inside a block (the official SmoothSpike convertor's formulas; exact re-association, no orthogonality
+needed), each Linear between its R_in and R_out (the site table, ``sites.py``):
 
     Wq <- Wq R1            Wk <- Wk R1
     Wv <- R2^T Wv R1       bv <- R2^T bv
@@ -33,6 +34,7 @@ from ..layers.base import Layer
 from .block import SpikingBlock, _rot, _rot_back
 from .encoder import SpikingEncoder
 from .heads import MLMHead, SequenceClassificationHead
+from .sites import LINEARS
 
 
 class FusedEncoder(SpikingEncoder):
@@ -87,8 +89,10 @@ def fuse_block(block: SpikingBlock, r1, r2, r3) -> None:
     The fused weights are the block's own effective weights W' = R_out^T W R_in (``folding.py``): the
     very arrays the unfused forward multiplies by, so a fused block computes bit for bit what the
     unfused block computes."""
-    for name, (w_eff, b_eff, _) in block.effective_weights(r1, r2, r3).items():
-        lin = getattr(block, name)
+    weights = block.effective_weights(r1, r2, r3)
+    for site in LINEARS:                                              # the six Linears (sites.py)
+        w_eff, b_eff, _ = weights[site.name]
+        lin = getattr(block, site.name)
         lin.W.value[...] = w_eff
         if lin.b is not None:
             lin.b.value[...] = b_eff

@@ -14,10 +14,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..models.config import ModelConfig
-from ..models.spiking_lm import MaskedLM
-from .batches import synthetic_mlm_batch
-from .convert import to_torch
+from tinyspike.export.batches import synthetic_mlm_batch
+from tinyspike.export.convert import to_torch
+from tinyspike.models.config import ModelConfig
+from tinyspike.models.spiking_lm import MaskedLM
 
 
 def torch_peer_step(cfg: ModelConfig, batch: int, seq: int, steps: int, compile: bool = False) -> dict:

@@ -12,8 +12,8 @@ with a fixed Hadamard matrix (a buffer: input gradient only, once the forward).
 """
 from __future__ import annotations
 
-from ..models.config import ModelConfig
-from ..transforms.newton_schulz import schedule
+from tinyspike.models.config import ModelConfig
+from tinyspike.transforms.newton_schulz import schedule
 
 
 def _newton_schulz_macs(n: int, blocks: int, cfg: ModelConfig) -> int:

@@ -1,6 +1,6 @@
 """Counted work of one MLM training step of the exported model, for the GPU estimates of docs/scaling.md.
 
-    python -m tinyspike.export.roofline --preset base --variant smoothspike --seq 64
+    PYTHONPATH=. python -m benchmarks.torch_tools.roofline --preset base --variant smoothspike --seq 64
 
 Runs one eager forward + backward on the CPU (batch 1) and counts, per token:
   - matrix-product FLOPs (``flops.matmul_flops``, equal to torch's FlopCounterMode);
@@ -22,12 +22,13 @@ import torch
 import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
-from ..models.config import ModelConfig
-from ..models.spiking_lm import MaskedLM
-from .batches import synthetic_mlm_batch
-from .convert import to_torch
+from tinyspike.export.batches import synthetic_mlm_batch
+from tinyspike.export.convert import to_torch
+from tinyspike.export.presets import add_model_args, model_config
+from tinyspike.models.config import ModelConfig
+from tinyspike.models.spiking_lm import MaskedLM
+
 from .flops import matmul_flops
-from .presets import add_model_args, model_config
 
 MATMULS = {"mm", "addmm", "bmm", "baddbmm", "matmul"}
 

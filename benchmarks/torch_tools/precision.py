@@ -1,6 +1,6 @@
 """How many spikes bf16 autocast changes: the exported model run in fp32 and under bf16 autocast.
 
-    python -m tinyspike.export.precision --preset tiny --variant smoothspike
+    PYTHONPATH=. python -m benchmarks.torch_tools.precision --preset tiny --variant smoothspike
 
 Prints, per neuron, the percentage of neuron-steps that fire differently, the mean firing rate,
 and the largest logit difference relative to the largest fp32 logit; one JSON line last. As a
@@ -15,12 +15,12 @@ import json
 import numpy as np
 import torch
 
-from ..models.config import ModelConfig
-from ..models.spiking_lm import MaskedLM
-from .batches import synthetic_mlm_batch
-from .convert import to_torch
-from .model import NEURONS
-from .presets import add_model_args, model_config
+from tinyspike.export.batches import synthetic_mlm_batch
+from tinyspike.export.convert import to_torch
+from tinyspike.export.model import NEURONS
+from tinyspike.export.presets import add_model_args, model_config
+from tinyspike.models.config import ModelConfig
+from tinyspike.models.spiking_lm import MaskedLM
 
 
 def _spikes(module) -> dict:

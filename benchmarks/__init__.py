@@ -1,0 +1,1 @@
+"""Benchmarks: speed and counted work, never part of the test suite (run each file as a script)."""
