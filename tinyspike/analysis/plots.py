@@ -62,10 +62,9 @@ def membrane_traces(ax, neuron: LIF, inputs: np.ndarray, channels, *, title: str
         ax.scatter(steps[fired], h[fired, c], s=60, facecolors="none", edgecolors=line.get_color())
         ax.axhline(thr[c], color=line.get_color(), ls="--", lw=0.8)
     ax.set_xlabel("time step t")
-    ax.set_ylabel("membrane h_t (dashed: threshold, circles: spikes)")
+    ax.set_ylabel("membrane h_t")
     ax.legend(fontsize=7)
-    if title:
-        ax.set_title(title, fontsize=9)
+    ax.set_title(f"{title + ': ' if title else ''}dashed = threshold, circles = spikes", fontsize=9)
     return ax
 
 
