@@ -22,8 +22,8 @@ import numpy as np
 
 from .attention import spiking_attention_backward, spiking_attention_forward
 from .block import SpikingBlock
-from .block import _rot as rot               # x @ R, or x @ R^T; block by block for R3; x when R is None
-from .block import _rot_back as rot_backward  # dx = dy @ R^T, dR = x^T dy (rotation.py); dR None when R is
+from .block import _rot as rot               # x @ R (or x @ R^T); block by block for R3; x itself when R is None
+from .block import _rot_back as rot_backward  # (dx, dR) = (dy @ R^T, x^T dy), rotation.py; (dy, None) when R is None
 
 
 def _sum(*grads):
