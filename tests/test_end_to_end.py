@@ -2,7 +2,7 @@
 import numpy as np
 
 from tinyspike.cli import main
-from tinyspike.examples.mlp_toy import train_mlp_toy
+from tests.toy_mlp import train_mlp_toy
 
 
 def test_toy_training_learns_parity_beyond_chance():

@@ -12,7 +12,8 @@ TUTORIALS = sorted((ROOT / "tutorials").glob("t*.py"))
 
 @pytest.mark.parametrize("path", TUTORIALS, ids=lambda p: p.name)
 def test_tutorial_runs_in_fast_mode(path, tmp_path):
-    env = {**os.environ, "TINYSPIKE_FAST": "1", "TINYSPIKE_OUT": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "TINYSPIKE_FAST": "1", "TINYSPIKE_OUT": str(tmp_path), "PYTHONPATH": str(ROOT),
+           "MPLBACKEND": "Agg"}                  # the harness picks the backend; tutorials never call matplotlib.use
     result = subprocess.run([sys.executable, str(path)], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]

@@ -17,9 +17,6 @@
 # %%
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -93,9 +90,21 @@ print("\n+ SmoothSpike (fixed H1, H2, H3)\n" + smooth.table())
 # information is spread rather than squeezed).
 #
 # The "before" column of the SmoothSpike table runs each neuron on its input taken back to the
-# untransformed basis, c p R^{-1}: at the first site, which reads the same vectors in both models, it
-# reproduces the baseline's rate (later sites differ because the two models' spikes already differ).
-# The figure shows the same thing as histograms (the paper's Fig. 1, 4, 5).
+# untransformed basis. The symbols, for one neuron site:
+#
+# - **p** (a row vector of n entries, one per channel): the *pre-activation*, what the site's
+#   neurons actually receive in the SmoothSpike model, e.g. RMSNorm(X) at `attn_in`. It lives in the
+#   basis of the site's transform (architecture.md's glossary lists which: R1, R2 or R3).
+# - **R** (n x n, or block-diagonal): that transform, applied as `x @ R`; **R^{-1}** its inverse, so
+#   p R^{-1} is the same vector written in the original, untransformed channels.
+# - **c**: a scale, c^2 = the mean squared singular value of R. A randomized Hadamard or Newton–Schulz
+#   matrix is R = c Q with Q orthogonal (c = 1 for an exact rotation), and then c p R^{-1} = p Q^T:
+#   the untransformed vector at the same size the neuron saw, so only the basis changes.
+#
+# So the "before" rate is the saturation the same neuron would have on c p R^{-1}
+# (`tinyspike.analysis.saturation.untransform`). At the first site, which reads the same vectors in
+# both models, it reproduces the baseline's rate (later sites differ because the two models' spikes
+# already differ). The figure shows the same thing as histograms (the paper's Fig. 1, 4, 5).
 
 # %%
 smooth.plot(os.path.join(OUT, "saturation_before_after.png"))

@@ -12,13 +12,34 @@
 #
 # and `conv.report(...)` measures how far each layer's output moves. We look at one operator, then a
 # small random BERT over the knob K, then (if its files are installed) the real all-MiniLM-L6-v2.
+#
+# ## The symbols
+#
+# - **IF boundary** (`tinyspike/operators/boundary.py`, `IFBoundary(T, levels, x_range)`): where a
+#   float enters the spiking path. A signed integrate-and-fire neuron group with `levels` ordered
+#   thresholds per polarity, run for T steps, turns x in [-x_range, x_range] into an integer spike
+#   count q with |q| <= T * levels (inputs beyond the range saturate at the largest count). At the
+#   other end the result's counts are read back as a float.
+# - **delta**, the input level: the value of one spike count, delta = x_range / (T * levels), a power
+#   of two, so q delta (q ~ x / delta) is a fixed-point number. With the defaults (T = 16,
+#   levels = 2^16, x_range = 64) delta = 2^-14: the boundary reads x to within one level delta.
+# - **chord table** (`tinyspike/operators/pwl.py`): a function f tabulated on [0, L] at K + 1 equally
+#   spaced points, h = L / K apart, and evaluated between them on the straight line (the *chord*)
+#   joining the two neighbouring points. A thermometer population (one neuron per breakpoint, firing
+#   when the input passes it) picks the segment. The chord of a twice-differentiable f is off by at
+#   most h^2 / 8 * max|f''| on its segment: halve h and the error falls by 4, hence `1/K^2`.
+# - **error bound** (`SpikingGELU.error_bound(x)`): a guaranteed bound on |spiking GELU(x) - GELU(x)|
+#   for each x, the sum of the separate errors: the input level (delta times GELU's largest slope,
+#   1.129), |x| times the chord error of the Gaussian tail Q = 1 - Phi (h^2 / 8 * phi(1), with
+#   phi the normal density, since |Q''(t)| = t phi(t) <= phi(1)) plus the table's own roundings, and
+#   the rounding of the output. The asserts check the measured error never exceeds it.
+# - In LayerNorm's bound `(2 + |z|) delta / s` below, z is the exact normalised output
+#   (x - mean) / s and s = sqrt(var + eps) is the row's spread: the input level delta matters in
+#   proportion to how small the row's spread is.
 
 # %%
 import os
 
-import matplotlib
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 

@@ -4,7 +4,7 @@ import os
 import numpy as np
 import pytest
 
-from tinyspike.examples.mlp_toy import build_mlp, make_parity_data
+from tests.toy_mlp import build_mlp, make_parity_data
 from tinyspike.layers import cross_entropy_backward, cross_entropy_forward
 from tinyspike.training import AdamW
 from tinyspike.training.checkpoint import CheckpointError, load_checkpoint, load_parameters, save_checkpoint

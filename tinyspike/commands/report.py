@@ -16,7 +16,7 @@ def _configure(p):
     p.add_argument("--task", help="whose dev sentences to feed (default: the checkpoint's task, else toy-negation)")
     p.add_argument("--glue-dir", help="folder in the standard GLUE layout (default: the hub, when online)")
     p.add_argument("--n", type=int, default=128, help="how many dev sentences to feed (default 128)")
-    p.add_argument("--out", required=True, help="folder for report.json and saturation.png")
+    p.add_argument("--out", required=True, help="folder for report.json, saturation.png and raster.png")
 
 
 def report_inputs(trained, task: str, glue_dir, n: int):
@@ -26,9 +26,11 @@ def report_inputs(trained, task: str, glue_dir, n: int):
     return trim_padding(*encoded)
 
 
-@command("report", "spike saturation (with a histogram figure) and energy estimate of a checkpoint", _configure)
+@command("report", "spike saturation (with a histogram figure), a spike raster and energy estimate of a checkpoint",
+         _configure)
 def run(args) -> int:
-    from ..analysis import energy_report, saturation_report
+    from ..analysis import energy_report, record_sites, saturation_report
+    from ..analysis.plots import site_rasters
 
     trained = load_trained(args.checkpoint)
     inputs = report_inputs(trained, args.task or trained.extra.get("task") or "toy-negation", args.glue_dir, args.n)
@@ -37,10 +39,10 @@ def run(args) -> int:
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     saturation.plot(out / "saturation.png")
+    site_rasters(record_sites(trained.model, inputs), out / "raster.png")      # block 0, first sentence
     (out / "report.json").write_text(json.dumps({"saturation": saturation.to_dict(), "energy": energy.to_dict(),
-                                                 "energy_unfused": unfused.to_dict()},
-                                                indent=1) + "\n")
+                                                 "energy_unfused": unfused.to_dict()}, indent=1) + "\n")
     print(json.dumps({"saturation_rate": saturation.overall_rate, "energy_mj": energy.total_mj,
-                      "energy_unfused_mj": unfused.total_mj,
-                      "figure": str(out / "saturation.png"), "report": str(out / "report.json")}))
+                      "energy_unfused_mj": unfused.total_mj, "figure": str(out / "saturation.png"),
+                      "raster": str(out / "raster.png"), "report": str(out / "report.json")}))
     return 0

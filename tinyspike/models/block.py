@@ -1,4 +1,8 @@
-"""One Spikingformer / SmoothSpike encoder block (REFERENCE.md, "Attention" and "MLP"), time first.
+"""The fast SmoothSpike / Spikingformer encoder block: the transforms folded into the weights, time first.
+
+The block to read beside the paper is ``smoothspike_block.SmoothSpikeBlock``, which applies R1, R2,
+R3 to the activations in the paper's order; this one is its fast version, tested equal to it forward
+and backward (``tests/models/test_smoothspike_block.py``). The equations both compute:
 
 Attention:  h = RMSNorm(X);  u = LIF(h) R1^T
             Q = LIF(RMSNorm_q(u Wq^T));  K = LIF(RMSNorm_k(u Wk^T));  V = LIF(RMSNorm_v((u Wv^T) R2))

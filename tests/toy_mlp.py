@@ -1,4 +1,5 @@
-"""A two-block residual MLP trained with AdamW on a generated toy task (no spikes yet).
+"""A two-block residual MLP trained with AdamW on a generated toy task (no spikes), for the engine's tests;
+``tutorials/t00_engine_and_gradcheck.py`` builds the same kind of network step by step.
 
 The task: 8 signed inputs; the label is whether an *odd* number of the first three are positive
 (a 3-bit parity, which no linear model can learn, plus 5 distractor inputs).
@@ -9,8 +10,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..layers import GELU, Dropout, LayerNorm, Linear, Residual, Sequential, cross_entropy_backward, cross_entropy_forward
-from ..training import AdamW, clip_grad_norm, linear_warmup_decay
+from tinyspike.layers import GELU, Dropout, LayerNorm, Linear, Residual, Sequential, cross_entropy_backward, cross_entropy_forward
+from tinyspike.training import AdamW, clip_grad_norm, linear_warmup_decay
 
 
 def make_parity_data(n: int, rng: np.random.Generator, dtype=np.float32):
