@@ -244,6 +244,13 @@ def findings(result: dict) -> list[str]:
                f"{_list([_pct(t) for t in higher])} or with a non-zero mean; mean over the layers, non-zero mean "
                f"meaning abs(mean / RMS) >= {MEAN_FREE}): "
                + ("reproduced at every site." if not exceptions else "not reproduced: " + "; ".join(exceptions) + "."))
+    first_rows = [r for r in result["rows"] if r["target"] == lo]                  # one per (site, layer)
+    dropped = sum(r["max_over_rms_after"] < r["max_over_rms_before"] for r in first_rows)
+    out.append("Largest entry, in units of the site's RMS (Theorem 4.1), mean over the layers: "
+               + _list([f"{SITE_NAMES[site]} {np.mean([r['max_over_rms_before'] for r in first_rows if r['site'] == site]):.1f}"
+                        f" to {np.mean([r['max_over_rms_after'] for r in first_rows if r['site'] == site]):.1f}"
+                        for site in SITES])
+               + f"; it drops in {dropped} of {len(first_rows)} layer-sites.")
     ln = [by[(site, t)] for site in LAYERNORM_OUTPUTS for t in result["targets"]]
     held = [r for r in ln if r["var_after"] < r["var_before"]]
     out.append("Variance of the saturated inputs at the LayerNorm-output sites (FFN input, layer output): "
