@@ -52,7 +52,10 @@ def test_rotation_rows_recount_each_rate_and_variance_directly(seed, target, out
     assert row["predicted"] == predicted_saturation_after_rotation(xs, LEVEL)
     sat = ys[ys >= LEVEL].astype(np.float64)
     assert row["saturated_after"]["count"] == sat.size
-    assert row["saturated_after"]["var"] == pytest.approx(sat.var(), rel=1e-6)
+    if sat.size:
+        assert row["saturated_after"]["var"] == pytest.approx(sat.var(), rel=1e-6)
+    else:                                                                   # no neuron saturated after the rotation
+        assert np.isnan(row["saturated_after"]["var"])
 
 
 def test_lif_saturated_is_a_real_lif_run_in_chunks():
@@ -106,3 +109,16 @@ def test_minilm_sites_have_the_model_widths_and_one_row_per_real_token():
         assert all(a.shape == (tokens, 1536 if site == "ffn_preactivation" else 384) for a in acts[site])
     row = rotation_rows(acts["ffn_input"][0], 0, targets=(0.03,), draws=1)[0]
     assert 0 <= row["after"] <= 1 and row["before"] == pytest.approx(0.03, abs=1 / acts["ffn_input"][0].size)
+
+
+def test_a_missing_or_short_glue_file_is_one_clear_error(tmp_path):
+    from experiments.rotation_minilm import main
+
+    with pytest.raises(FileNotFoundError, match="--glue-dir must hold SST-2/dev.tsv"):
+        main(["--glue-dir", str(tmp_path), "--out", str(tmp_path / "r.json")])
+    (tmp_path / "SST-2").mkdir()
+    (tmp_path / "SST-2" / "dev.tsv").write_text("sentence\tlabel\na fine film .\t1\n")
+    with pytest.raises(ValueError, match="--sentences 400: SST-2 dev in --glue-dir has only 1 sentences"):
+        main(["--glue-dir", str(tmp_path), "--out", str(tmp_path / "r.json")])
+    with pytest.raises(SystemExit):
+        main(["--out", str(tmp_path / "r.json")])                    # neither --glue-dir nor --from-json
