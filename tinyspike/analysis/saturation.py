@@ -29,6 +29,7 @@ from .prediction import (neuron_saturation_level, predicted_saturation_after_rot
 from .recording import SITES, SITE_TRANSFORM, SiteRecord, record_sites
 
 MAX_HIST_VALUES = 200_000     # per site kind, for the histograms
+PREDICTION_TOKENS = 2048      # tokens per site for the predicted rate after rotation (its cost grows with T n)
 
 
 @dataclasses.dataclass
@@ -72,6 +73,8 @@ def _predicted_after_rotation(x: np.ndarray, rec: SiteRecord) -> float:
         return float("nan")
     if x.shape[1] == 0:
         return float("nan")
+    if x.shape[1] > PREDICTION_TOKENS:                                  # a mean over tokens: an even subsample
+        x = x[:, np.linspace(0, x.shape[1] - 1, PREDICTION_TOKENS).astype(np.int64)]
     blocks = rec.transform.shape[0] if rec.transform is not None and rec.transform.ndim == 3 else 1
     if np.all(x == x[:1]):
         return predicted_saturation_after_rotation(x[0], level, blocks)
