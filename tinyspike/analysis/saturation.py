@@ -11,6 +11,10 @@ the attention output, R3 for the MLP hidden layer) it also runs the same neuron 
 back to the untransformed basis, c p R^{-1} (= p Q^T when R = c Q, Q orthogonal), and reports the
 saturation rate it would have had there:
 the pre-activations *before* the transform against those *after* it (paper Fig. 1, 4, 5).
+
+Beside the measured rates, ``predicted_after_rotation`` is the rate a well-mixing rotation would give,
+predicted from the untransformed inputs alone (``analysis/prediction.py``: the Gaussian tail above the
+neuron's saturation level at each token's RMS).
 """
 from __future__ import annotations
 
@@ -20,9 +24,12 @@ import dataclasses
 import numpy as np
 
 from ..neurons.stats import firing_rate, saturated_preactivations, saturation_mask
+from .prediction import (neuron_saturation_level, predicted_saturation_after_rotation,
+                         predicted_saturation_after_rotation_over_time)
 from .recording import SITES, SITE_TRANSFORM, SiteRecord, record_sites
 
 MAX_HIST_VALUES = 200_000     # per site kind, for the histograms
+PREDICTION_TOKENS = 2048      # tokens per site for the predicted rate after rotation (its cost grows with T n)
 
 
 @dataclasses.dataclass
@@ -35,6 +42,8 @@ class SiteSaturation:
     saturated_input_variance: float       # NaN when no neuron is saturated
     transform: str | None                 # "R1", "R2", "R3" or None
     saturation_rate_untransformed: float  # the same neuron on c p R^{-1}; NaN without a transform
+    predicted_after_rotation: float = float("nan")  # Gaussian-tail prediction after a well-mixing rotation;
+                                                    # NaN for neurons without a single level (elastic, soft reset)
 
 
 def untransform(x: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -53,6 +62,23 @@ def _threshold(neuron) -> float:
     return float(np.mean(neuron.firing_threshold()))     # LIF: thr; elastic: alpha / 2
 
 
+def _predicted_after_rotation(x: np.ndarray, rec: SiteRecord) -> float:
+    """From the untransformed inputs x (T, N, n): the exact Gaussian tail when x is the same at every step,
+    else the Gaussian model simulated over time; R3's blocks mix separately."""
+    try:
+        level = neuron_saturation_level(rec.neuron)
+    except (AttributeError, ValueError):
+        return float("nan")
+    if x.shape[1] == 0:
+        return float("nan")
+    if x.shape[1] > PREDICTION_TOKENS:                                  # a mean over tokens: an even subsample
+        x = x[:, np.linspace(0, x.shape[1] - 1, PREDICTION_TOKENS).astype(np.int64)]
+    blocks = rec.transform.shape[0] if rec.transform is not None and rec.transform.ndim == 3 else 1
+    if np.all(x == x[:1]):
+        return predicted_saturation_after_rotation(x[0], level, blocks)
+    return predicted_saturation_after_rotation_over_time(x, level, blocks)
+
+
 def _site_row(rec: SiteRecord, valid: np.ndarray):
     s, x = rec.spikes[:, valid], rec.inputs[:, valid]                   # (T, N, n)
     _, var = saturated_preactivations(s, x)
@@ -63,7 +89,7 @@ def _site_row(rec: SiteRecord, valid: np.ndarray):
         before, rate_before = before_full[:, valid], float(saturation_mask(s_before[:, valid]).mean())
     row = SiteSaturation(rec.layer, rec.site, int(np.prod(s.shape[1:])), float(saturation_mask(s).mean()),
                          firing_rate(s), var, SITE_TRANSFORM[rec.site] if rec.transform is not None else None,
-                         rate_before)
+                         rate_before, _predicted_after_rotation(x if before is None else before, rec))
     return row, x, before
 
 
@@ -83,11 +109,11 @@ class SaturationReport:
 
     def table(self) -> str:
         lines = [f"{'layer':>5} {'site':>10} {'transform':>9} {'sat. rate':>9} {'before':>8} {'firing':>7} "
-                 f"{'var(sat. inputs)':>16}"]
+                 f"{'var(sat. inputs)':>16} {'pred. rot.':>10}"]
         for r in self.sites:
             lines.append(f"{r.layer:>5} {r.site:>10} {r.transform or '-':>9} {r.saturation_rate:>9.4f} "
                          f"{r.saturation_rate_untransformed:>8.4f} {r.firing_rate:>7.4f} "
-                         f"{r.saturated_input_variance:>16.4g}")
+                         f"{r.saturated_input_variance:>16.4g} {r.predicted_after_rotation:>10.4f}")
         lines.append(f"overall saturation rate: {self.overall_rate:.4f}")
         return "\n".join(lines)
 

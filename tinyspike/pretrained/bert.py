@@ -12,6 +12,7 @@ and conversion never fine-tunes. Every nonlinearity is a layer object (``Softmax
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,6 +78,14 @@ class BertSelfAttention(Layer):
         raise NotImplementedError(f"{self._label()}: the pretrained BERT is inference-only (no backward)")
 
 
+class LayerIntermediates(NamedTuple):
+    """What one BERT layer computes on the way: the activations a spiking neuron would see."""
+    residual: np.ndarray           # (B, S, D)    x + attention(x), the residual sum before LayerNorm
+    ffn_input: np.ndarray          # (B, S, D)    x' = LayerNorm(x + attention(x))
+    ffn_preactivation: np.ndarray  # (B, S, D_ff) x' W_1 + b_1, before GELU
+    output: np.ndarray             # (B, S, D)    the layer's output
+
+
 class BertLayer(Layer):
     """x' = LayerNorm(x + attention(x)); y = LayerNorm(x' + W_2 GELU(W_1 x'))   (post-LN, as BERT)."""
 
@@ -88,10 +97,16 @@ class BertLayer(Layer):
         self.ffn_out = Linear(d_ff, d, rng=rng, dtype=dtype)
         self.output_norm = LayerNorm(d, eps, dtype=dtype)
 
+    def intermediates(self, x: np.ndarray, key_bias: np.ndarray) -> "LayerIntermediates":
+        """The forward pass, keeping the residual sum, the FFN input and the FFN pre-activation."""
+        residual = x + self.attention.forward(x, key_bias)                            # (B, S, D)
+        x = self.attention_norm.forward(residual)
+        pre = self.ffn_in.forward(x)                                                  # (B, S, D_ff)
+        h = self.ffn_out.forward(self.activation.forward(pre))                        # (B, S, D)
+        return LayerIntermediates(residual, x, pre, self.output_norm.forward(x + h))
+
     def forward(self, x: np.ndarray, key_bias: np.ndarray) -> np.ndarray:
-        x = self.attention_norm.forward(x + self.attention.forward(x, key_bias))
-        h = self.ffn_out.forward(self.activation.forward(self.ffn_in.forward(x)))   # (B, S, D)
-        return self.output_norm.forward(x + h)
+        return self.intermediates(x, key_bias).output
 
     def backward(self, dy):
         raise NotImplementedError(f"{self._label()}: the pretrained BERT is inference-only (no backward)")
@@ -132,6 +147,16 @@ class BertEncoder(Layer):
         for layer in self.layers:
             states.append(layer.forward(states[-1], bias))
         return states
+
+    def intermediates(self, ids: np.ndarray, type_ids: np.ndarray | None = None,
+                      attention_mask: np.ndarray | None = None) -> list[LayerIntermediates]:
+        """One ``LayerIntermediates`` per layer, in order (the same pass as ``forward``)."""
+        bias = self._key_bias(ids, attention_mask)
+        x, out = self.embeddings.forward(ids, type_ids), []
+        for layer in self.layers:
+            out.append(layer.intermediates(x, bias))
+            x = out[-1].output
+        return out
 
     def forward(self, ids: np.ndarray, type_ids: np.ndarray | None = None,
                 attention_mask: np.ndarray | None = None) -> np.ndarray:
