@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)        # a bad flag: one line on stderr, SystemExit(2)
     if args.command is None:
         parser.print_help()
         return 2

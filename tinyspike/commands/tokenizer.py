@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 
 from ..cli import command
-from ..io import check_output_file
-from ..data.tokenizer import load_tokenizer, save_tokenizer, train_wordpiece
+from ..io.files import check_output_file, write_text_atomic
+from ..data.tokenizer import load_tokenizer, train_wordpiece
 from ..training.pretrain import corpus_texts
 from ._flags import non_empty, positive_int
 
@@ -23,7 +23,7 @@ def _configure(p):
 def run(args) -> int:
     check_output_file(args.out, args.force)            # before reading the corpus
     texts = corpus_texts(args.corpus, args.glue_dir)
-    save_tokenizer(train_wordpiece(texts, vocab_size=args.vocab_size), args.out)
+    write_text_atomic(args.out, train_wordpiece(texts, vocab_size=args.vocab_size).to_str(pretty=True))
     tok = load_tokenizer(args.out)                     # what later commands will read
     print(json.dumps({"out": args.out, "sentences": len(texts), "vocab_size": tok.get_vocab_size(),
                       "example": tok.encode(args.show).tokens}))

@@ -57,7 +57,7 @@ def ensure_folder(folder: pathlib.Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise OutputError(f"cannot create the folder {folder}: {os_error_line(err)}") from None
+        raise OutputError(f"cannot create the folder {folder}: {err.strerror or err}") from None
     if not os.access(folder, os.W_OK | os.X_OK):
         raise OutputError(f"{folder}: the folder is not writable (read-only or not yours): choose another --out")
 
@@ -74,6 +74,8 @@ def check_output_file(path: str | pathlib.Path, force: bool = False, inputs=()) 
         if path.exists() and pathlib.Path(source).exists() and path.resolve() == pathlib.Path(source).resolve():
             raise OutputError(f"--out {path} is the input file itself: write to another file (it would be "
                               "destroyed even with --force)")
+    if path.exists() and not path.is_file():
+        raise OutputError(f"{path} is not a regular file (a device or a special file): choose another --out")
     if path.exists() and not force:
         raise OutputError(f"{path} already exists and was not written by this run: choose another --out, or "
                           "pass --force to replace it")
@@ -91,3 +93,18 @@ def check_output_folder(folder: str | pathlib.Path, names: tuple[str, ...], forc
         raise OutputError(f"{folder} already holds {', '.join(present)}: choose another --out, or pass --force to "
                           "replace them")
     return folder
+
+
+def write_text_atomic(path: str | pathlib.Path, text: str) -> None:
+    """Write ``path`` through a temporary file in its folder, flushed and renamed: all or nothing."""
+    path = pathlib.Path(path)
+    tmp = temp_path(path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

@@ -163,7 +163,8 @@ def train_loop(model, step_fn: StepFn, n_examples: int, cfg: LoopConfig, *, out_
             if on_step:
                 on_step(step - 1, loss)
             if evaluate is not None and step % steps_per_epoch == 0:
-                last_eval = evaluate()
+                with np.errstate(over="ignore", invalid="ignore"):   # huge weights: the metrics say so
+                    last_eval = evaluate()
                 bar.write(f"{desc} epoch {epoch + 1}: " + "  ".join(f"{k} {v:.4f}" for k, v in last_eval.items()))
                 if log:
                     log.write({"step": step, "epoch": epoch + 1, "split": "dev", **last_eval})
@@ -225,8 +226,8 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
 def _stop_non_finite(log, step: int, err: NonFiniteLossError, ckpt, saved_at) -> None:
     if log:
         log.write({"step": step, "stopped": f"non-finite {err.what}"})
-    kept = (f"the last good checkpoint, {ckpt} at step {saved_at}, is kept unchanged (every tensor finite); "
-            "continue from it with --resume and a lower --lr" if saved_at is not None
-            else "no checkpoint had been written yet")
+    advice = ("the last good checkpoint, {} at step {}, is kept unchanged (every tensor finite): continue from it "
+              "with --resume and a lower --lr".format(ckpt, saved_at) if saved_at is not None
+              else "no checkpoint had been written yet: try a lower --lr or a smaller --clip")
     raise NonFiniteLossError(f"{err.what} at step {step}: training stopped {'after' if err.updated else 'before'} "
-                             f"that update; {kept}. Try a lower --lr or a smaller --clip.", err.updated) from None
+                             f"that update; {advice}", err.updated) from None

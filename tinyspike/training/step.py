@@ -32,16 +32,17 @@ class StepStats(NamedTuple):
 def train_step(step_fn, batch: np.ndarray, rng: np.random.Generator, optimizer: AdamW, lr: float,
                clip: float, names: list[str] | None = None) -> StepStats:
     """forward + loss -> backward -> g <- g min(1, clip / ||g||) -> AdamW step at ``lr`` -> weights finite?"""
-    loss, backward = step_fn(batch, rng)               # forward and loss
-    loss = float(loss)
-    if not math.isfinite(loss):
-        raise NonFiniteLossError(f"loss {loss}")
-    optimizer.zero_grad()
-    backward()                                         # dL/dp into every Parameter.grad
-    norm = clip_grad_norm(optimizer.params, clip)
-    if not math.isfinite(norm):
-        raise NonFiniteLossError(f"gradient norm {norm} (loss {loss})")
-    optimizer.step(lr)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is checked below, not warned about
+        loss, backward = step_fn(batch, rng)           # forward and loss
+        loss = float(loss)
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(f"loss {loss}")
+        optimizer.zero_grad()
+        backward()                                     # dL/dp into every Parameter.grad
+        norm = clip_grad_norm(optimizer.params, clip)
+        if not math.isfinite(norm):
+            raise NonFiniteLossError(f"gradient norm {norm} (loss {loss})")
+        optimizer.step(lr)
     bad = [i for i, p in enumerate(optimizer.params) if not np.isfinite(p.value).all()]
     if bad:
         which = ", ".join(names[i] if names else f"#{i}" for i in bad[:3]) + (", ..." if len(bad) > 3 else "")
