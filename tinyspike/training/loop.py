@@ -183,6 +183,14 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
              data: dict | None, lr_change: bool) -> tuple[int, float]:
     """Validate the whole checkpoint against this run, then load it; returns (step, the run's lr)."""
     ck = load_checkpoint(ckpt)
+    if data is not None:
+        stored = ck.extra.get("data")
+        require(ckpt, "data", isinstance(stored, dict), "is missing: this checkpoint holds no data fingerprint")
+        differ = [k for k in sorted(set(data) | set(stored)) if data.get(k) != stored.get(k)]
+        if differ:
+            raise CheckpointError(f"{ckpt} was trained on other data: " + "; ".join(
+                f"{k} {stored.get(k)!r} there, {data.get(k)!r} now" for k in differ) +
+                ". Resume with the same --task, data and sizes, or start a new run in another --out")
     theirs, mine = ck.extra.get("loop"), cfg.schedule_fields()
     require(ckpt, "loop", isinstance(theirs, dict) and set(theirs) == set(mine),
             f"must hold the training settings {sorted(mine)}, got {theirs!r}")
@@ -191,7 +199,8 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
         raise CheckpointError(f"{ckpt} was written by a run with other training settings ({theirs}); resume "
                               f"needs the same ones, got {mine} (differing: {', '.join(differ)})")
     require(ckpt, "loop.lr", _num(theirs["lr"]) and theirs["lr"] > 0, f"must be a finite number > 0, got {theirs['lr']!r}")
-    checked_int(ckpt, ck.extra, "total_steps", total, total)
+    require(ckpt, "total_steps", ck.extra.get("total_steps") == total,
+            f"is {ck.extra.get('total_steps')!r} but this run has {total} steps (other data size or --batch?)")
     step = checked_int(ckpt, ck.extra, "step", 0, total)
     state = ck.rng_states.get("loop")
     try:
@@ -207,14 +216,6 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
             got = ck.optimizer.get(key)
             require(ckpt, f"optim/{key}", got is not None and got.shape == p.shape and got.dtype == p.value.dtype,
                     f"must be {p.shape} {p.value.dtype}, got {None if got is None else (got.shape, got.dtype)}")
-    if data is not None:
-        stored = ck.extra.get("data")
-        require(ckpt, "data", isinstance(stored, dict), "is missing: this checkpoint holds no data fingerprint")
-        differ = [k for k in sorted(set(data) | set(stored)) if data.get(k) != stored.get(k)]
-        if differ:
-            raise CheckpointError(f"{ckpt} was trained on other data: " + "; ".join(
-                f"{k} {stored.get(k)!r} there, {data.get(k)!r} now" for k in differ) +
-                ". Resume with the same --task, data and sizes, or start a new run in another --out")
     alphas = checked_alphas(ckpt, ck.extra)
     load_parameters(model, ck.params, str(ckpt))
     set_neuron_alphas(model, alphas, params_dtype(model))
