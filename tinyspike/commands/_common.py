@@ -11,7 +11,8 @@ from ..data.glue import GLUE_TASKS, load_glue
 from ..data.toy import TOY_METRICS, TOY_TASKS, make_toy_task
 from ..models.config import ModelConfig, available_memory
 from ..training.loop import LoopConfig
-from ._flags import fraction, non_empty, non_negative_float, non_negative_int, positive_float, positive_int, seed
+from ._flags import (fraction, non_empty, non_negative_float, non_negative_int, positive_float, positive_int, seed,
+                     sequence_length)
 
 # the two models the project compares: Spikingformer, and SmoothSpike = Spikingformer + H1, H2, H3
 VARIANTS = {"spikingformer": {}, "smoothspike": {"h1": "learnable", "h2": "learnable", "h3": "learnable"}}
@@ -25,7 +26,7 @@ def add_model_args(p) -> None:
     g.add_argument("--layers", type=positive_int, default=2)
     g.add_argument("--heads", type=positive_int, default=4)
     g.add_argument("--T", type=positive_int, default=4, help="time steps (default 4)")
-    g.add_argument("--max-len", type=positive_int, default=64,
+    g.add_argument("--max-len", type=sequence_length, default=64,
                    help="tokens per sequence (at least 3); longer ones are truncated")
 
 

@@ -42,6 +42,8 @@ positive_int = _bounded(_int, lambda v: v >= 1, "a positive whole number (1 or m
 non_negative_int = _bounded(_int, lambda v: v >= 0, "a whole number >= 0",
                             "An integer >= 0 (0 means 'none' or 'only at the end', as the flag's help says).")
 seed = _bounded(_int, lambda v: 0 <= v < 2 ** 63, "a seed in [0, 2^63)", "A seed for NumPy's generators.")
+sequence_length = _bounded(_int, lambda v: v >= 3, "at least 3 tokens ([CLS], one token, [SEP])",
+                           "A --max-len: [CLS], at least one token, [SEP].")
 positive_float = _bounded(_float, lambda v: v > 0, "a finite number > 0",
                           "A finite number > 0 (learning rates, clip norms).")
 non_negative_float = _bounded(_float, lambda v: v >= 0, "a finite number >= 0", "A finite number >= 0 (weight decay).")
