@@ -11,7 +11,8 @@ from tinyspike.cli import main
 from tinyspike.data.tokenizer import train_wordpiece
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import SequenceClassifier
-from tinyspike.training.checkpoint import FORMAT, CheckpointError, _digest, load_checkpoint, save_checkpoint
+from tinyspike.training.checkpoint import (FORMAT, FORMAT_1, CheckpointError, _digest, _digest_format_1, load_checkpoint,
+                                          save_checkpoint)
 from tinyspike.training.loop import LoopConfig, train_loop
 from tinyspike.training.trained import load_trained
 
@@ -144,7 +145,19 @@ def test_evaluate_reports_a_bad_checkpoint_in_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and str(path) in err and "'config'" in err and "Traceback" not in err
 
 
-def test_the_format_is_versioned(tmp_path):
-    path = _rewrite(_classifier(tmp_path / "ck.safetensors"), format="tinyspike-checkpoint-1")
-    with pytest.raises(CheckpointError, match=f"expected '{FORMAT}'.*older tinyspike"):
+def test_an_unknown_format_is_refused_and_the_older_one_is_read_with_a_note(tmp_path, capsys):
+    from safetensors import safe_open
+    from safetensors.numpy import save_file
+
+    path = _rewrite(_classifier(tmp_path / "ck.safetensors"), format="tinyspike-checkpoint-9")
+    with pytest.raises(CheckpointError, match=f"not a tinyspike checkpoint .*expected '{FORMAT}'"):
         load_checkpoint(path)
+    with safe_open(str(path), framework="numpy") as f:       # the older format: a checksum of the tensors only
+        tensors, meta = {k: f.get_tensor(k) for k in f.keys()}, f.metadata()
+    meta.update(format=FORMAT_1, sha256=_digest_format_1(tensors))
+    save_file(tensors, str(path), metadata=meta)
+    assert load_trained(path).extra["num_labels"] == 2
+    assert "older format" in capsys.readouterr().err
+    save_file(tensors, str(path), metadata={**meta, "config": meta["config"].replace('"T": 2', '"T": 0')})
+    with pytest.raises(CheckpointError, match="'config' is invalid: ModelConfig: T must be a positive integer"):
+        load_trained(path)

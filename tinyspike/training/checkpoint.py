@@ -13,12 +13,14 @@ import hashlib
 import json
 import os
 import pathlib
+import sys
 
 import numpy as np
 
 from ..layers.base import Layer
 
 FORMAT = "tinyspike-checkpoint-2"
+FORMAT_1 = "tinyspike-checkpoint-1"    # older: the checksum covered the tensors only; still read, with a note
 META_FIELDS = ("config", "rng_states", "extra")
 
 
@@ -44,6 +46,14 @@ def _digest(tensors: dict[str, np.ndarray], meta: dict[str, str]) -> str:
         h.update(t.tobytes())
     for key in sorted(k for k in meta if k != "sha256"):
         h.update(f"{key}={meta[key]}".encode())
+    return h.hexdigest()
+
+
+def _digest_format_1(tensors: dict[str, np.ndarray]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(tensors[name]).tobytes())
     return h.hexdigest()
 
 
@@ -90,17 +100,22 @@ def load_checkpoint(path: str | pathlib.Path) -> Checkpoint:
             meta = f.metadata() or {}
             for key in f.keys():
                 tensors[key] = f.get_tensor(key)
-    except OSError:
-        raise
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        raise CheckpointError(f"{path} is not a readable checkpoint: {err.strerror or err}") from None
     except Exception as err:
         raise CheckpointError(f"{path} is not a readable checkpoint (truncated or corrupt?): "
                               f"{str(err).splitlines()[0] if str(err) else type(err).__name__}") from None
-    if meta.get("format") != FORMAT:
-        older = str(meta.get("format", "")).startswith("tinyspike-checkpoint-")
-        raise CheckpointError(f"{path} is not a tinyspike checkpoint of this version (format {meta.get('format')!r}, "
-                              f"expected {FORMAT!r})" + ("; it was written by an older tinyspike whose checksum "
-                                                         "did not cover the metadata: train it again" if older else ""))
-    if _digest(tensors, meta) != meta.get("sha256"):
+    if meta.get("format") == FORMAT_1:
+        if _digest_format_1(tensors) != meta.get("sha256"):
+            raise CheckpointError(f"{path} is corrupt: its tensors do not match the checksum written with them")
+        print(f"note: {path} has the older format {FORMAT_1!r}, whose checksum does not cover the metadata; its "
+              "fields are still validated (a new save writes the current format)", file=sys.stderr)
+    elif meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a tinyspike checkpoint (format {meta.get('format')!r}, expected "
+                              f"{FORMAT!r})")
+    elif _digest(tensors, meta) != meta.get("sha256"):
         raise CheckpointError(f"{path} is corrupt: its tensors or metadata do not match the checksum written with "
                               "them (was the file edited?)")
     fields = {}
