@@ -3,6 +3,7 @@ while a run writes to it; the temporary file of a killed save is removed at the 
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -64,7 +65,8 @@ def test_a_new_run_never_appends_to_the_log_of_a_run_that_died_before_its_first_
     rc, _, err = tinyspike(*args, "--force")
     assert rc == 0 and "--force: deleted metrics.jsonl" in err
     losses = [r for r in read_metrics(tmp_path / "metrics.jsonl") if "loss" in r]
-    assert [r["step"] for r in losses] == list(range(load_checkpoint(tmp_path / "checkpoint.safetensors").extra["step"]))
+    steps = load_checkpoint(tmp_path / "checkpoint.safetensors").extra["step"]
+    assert [r["step"] for r in losses] == list(range(steps))
 
 
 def test_a_run_folder_in_use_by_a_live_run_is_refused(tmp_path, tinyspike, toy_tokenizer):
@@ -74,12 +76,22 @@ def test_a_run_folder_in_use_by_a_live_run_is_refused(tmp_path, tinyspike, toy_t
     assert not (tmp_path / "metrics.jsonl").exists() and not (tmp_path / ".tinyspike.lock").exists()
 
 
-def test_a_lock_left_by_a_dead_process_is_taken_over_with_a_note(tmp_path, tinyspike, toy_tokenizer):
-    dead = subprocess.Popen(["true"])
-    dead.wait()
-    (tmp_path / ".tinyspike.lock").write_text(f"{dead.pid}\n")
+def test_a_lock_held_by_another_process_refuses_and_once_it_is_killed_is_taken_over(tmp_path, tinyspike,
+                                                                                    toy_tokenizer):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from tinyspike.io import RunFolderLock; "
+                               "RunFolderLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)",
+         str(tmp_path)], stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.getcwd()})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        rc, _, err = tinyspike(*finetune_args(toy_tokenizer, tmp_path))
+        assert rc == 1 and f"is in use by another run (process {holder.pid} holds" in err
+    finally:
+        holder.kill()                                 # killed: its lock file stays behind, stale
+        holder.wait()
+    assert (tmp_path / ".tinyspike.lock").read_text().strip() == str(holder.pid)
     rc, _, err = tinyspike(*finetune_args(toy_tokenizer, tmp_path))
-    assert rc == 0 and f"taking over {tmp_path / '.tinyspike.lock'}: the process that held it ({dead.pid})" in err
+    assert rc == 0 and f"taking over {tmp_path / '.tinyspike.lock'}: the process that held it ({holder.pid})" in err
     assert not (tmp_path / ".tinyspike.lock").exists()
 
 

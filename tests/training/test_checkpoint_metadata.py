@@ -11,8 +11,8 @@ from tinyspike.cli import main
 from tinyspike.data.tokenizer import train_wordpiece
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import SequenceClassifier
-from tinyspike.training.checkpoint import (FORMAT, FORMAT_1, CheckpointError, _digest, _digest_format_1, load_checkpoint,
-                                          save_checkpoint)
+from tinyspike.training.checkpoint import (FORMAT, FORMAT_1, CheckpointError, _digest, _digest_format_1,
+                                          load_checkpoint, save_checkpoint)
 from tinyspike.training.loop import LoopConfig, train_loop
 from tinyspike.training.trained import load_trained
 

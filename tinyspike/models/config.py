@@ -46,9 +46,10 @@ class ModelConfig:
         _check(self, "pad_id", 0 <= self.pad_id < self.vocab_size, f"an id in [0, vocab_size={self.vocab_size})")
         _check(self, "ns_steps", self.ns_steps >= 0, "an integer >= 0")
         _check(self, "seed", self.seed >= 0, "an integer >= 0")
-        for name in ("tau", "v_threshold", "attn_threshold", "surrogate_alpha", "attn_scale", "norm_eps",
-                     "layernorm_eps"):
+        for name in ("tau", "surrogate_alpha", "attn_scale", "norm_eps", "layernorm_eps"):
             _check(self, name, math.isfinite(getattr(self, name)) and getattr(self, name) > 0, "a finite number > 0")
+        for name in ("v_threshold", "attn_threshold"):      # any finite value (below 0: every neuron fires)
+            _check(self, name, math.isfinite(getattr(self, name)), "a finite number")
         if self.d_model % self.n_heads:
             raise ValueError(f"ModelConfig: d_model={self.d_model} is not divisible by n_heads={self.n_heads}")
         if self.h3 != "off" and self.d_ff % self.h3_blocks:

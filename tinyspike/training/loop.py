@@ -198,7 +198,8 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
     if differ:
         raise CheckpointError(f"{ckpt} was written by a run with other training settings ({theirs}); resume "
                               f"needs the same ones, got {mine} (differing: {', '.join(differ)})")
-    require(ckpt, "loop.lr", _num(theirs["lr"]) and theirs["lr"] > 0, f"must be a finite number > 0, got {theirs['lr']!r}")
+    require(ckpt, "loop.lr", _num(theirs["lr"]) and theirs["lr"] > 0,
+            f"must be a finite number > 0, got {theirs['lr']!r}")
     require(ckpt, "total_steps", ck.extra.get("total_steps") == total,
             f"is {ck.extra.get('total_steps')!r} but this run has {total} steps (other data size or --batch?)")
     step = checked_int(ckpt, ck.extra, "step", 0, total)
