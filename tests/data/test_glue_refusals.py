@@ -77,3 +77,11 @@ def test_finetune_on_a_comma_separated_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1 and "train.tsv:1: expected 2 tab-separated columns" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_corpus_file_that_is_not_utf8_names_file_and_line(tmp_path):
+    from tinyspike.training.pretrain import corpus_texts
+
+    path = _file(tmp_path, "corpus.txt", "a first line\nsecond\n".encode() + b"caf\xe9\n")
+    with pytest.raises(ValueError, match=rf"{path}:3: byte 0xe9 is not UTF-8 text"):
+        corpus_texts(str(path))

@@ -15,6 +15,8 @@ import pathlib
 
 import numpy as np
 
+from ..io.files import read_utf8
+
 
 @dataclasses.dataclass(frozen=True)
 class TaskSpec:
@@ -77,21 +79,11 @@ def _normalise_task(task: str) -> str:
 SCORE_RANGE = (0.0, 5.0)       # STS-B's similarity scores
 
 
-def _decode(path: pathlib.Path) -> str:
-    data = path.read_bytes()
-    try:
-        return data.decode("utf-8-sig")          # drops MRPC's byte-order mark
-    except UnicodeDecodeError as err:
-        line = data[:err.start].count(b"\n") + 1
-        raise ValueError(f"{path}:{line}: byte 0x{data[err.start]:02x} is not UTF-8 text; save the file as "
-                         "UTF-8") from None
-
-
 def read_glue_tsv(path: pathlib.Path, task: str) -> GlueSplit:
     """Parse one GLUE TSV file; a malformed row raises an error naming the file and line."""
     key = _normalise_task(task)
     spec = GLUE_TASKS[key]
-    lines = _decode(path).split("\n")
+    lines = read_utf8(path).split("\n")            # drops MRPC's byte-order mark
     if lines and lines[-1] == "":
         lines.pop()
     if not lines or (spec.header and len(lines) == 1):

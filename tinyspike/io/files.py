@@ -108,3 +108,16 @@ def write_text_atomic(path: str | pathlib.Path, text: str) -> None:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def read_utf8(path: str | pathlib.Path) -> str:
+    """A text file's content (a leading byte-order mark dropped); bytes that are not UTF-8 are refused
+    with ``file:line``."""
+    path = pathlib.Path(path)
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise ValueError(f"{path}:{line}: byte 0x{data[err.start]:02x} is not UTF-8 text; save the file as "
+                         "UTF-8") from None
