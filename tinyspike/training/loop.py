@@ -186,10 +186,12 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
     if data is not None:
         stored = ck.extra.get("data")
         require(ckpt, "data", isinstance(stored, dict), "is missing: this checkpoint holds no data fingerprint")
-        differ = [k for k in sorted(set(data) | set(stored)) if data.get(k) != stored.get(k)]
+        differ = [k for k in [*data, *(k for k in stored if k not in data)] if data.get(k) != stored.get(k)]
         if differ:
+            def short(v):
+                return v[:12] + "..." if isinstance(v, str) and len(v) == 64 else v       # a SHA-256
             raise CheckpointError(f"{ckpt} was trained on other data: " + "; ".join(
-                f"{k} {stored.get(k)!r} there, {data.get(k)!r} now" for k in differ) +
+                f"{k} {short(stored.get(k))!r} there, {short(data.get(k))!r} now" for k in differ) +
                 ". Resume with the same --task, data and sizes, or start a new run in another --out")
     theirs, mine = ck.extra.get("loop"), cfg.schedule_fields()
     require(ckpt, "loop", isinstance(theirs, dict) and set(theirs) == set(mine),
