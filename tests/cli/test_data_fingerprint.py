@@ -51,3 +51,17 @@ def test_pretraining_resume_on_another_corpus_is_refused(tmp_path, tinyspike, to
     corpus.write_text("the cow sat on the mat\n" * 64)
     rc, _, err = tinyspike(*args2, "--corpus", corpus, "--resume")
     assert rc == 1 and "sha256" in err
+
+
+def test_a_checkpoint_without_a_fingerprint_resumes_with_a_note(tmp_path, tinyspike, toy_tokenizer):
+    from tinyspike.training.checkpoint import save_checkpoint
+
+    args = finetune_args(toy_tokenizer, tmp_path)
+    assert tinyspike(*args, "--stop-at", "2")[0] == 0
+    path = tmp_path / "checkpoint.safetensors"
+    ck = load_checkpoint(path)          # as a checkpoint written before fingerprints were stored
+    save_checkpoint(path, ck.params, ck.optimizer, ck.config, ck.rng_states,
+                    {k: v for k, v in ck.extra.items() if k != "data"})
+    rc, _, err = tinyspike(*args, "--resume")
+    assert rc == 0 and "holds no data fingerprint: the data cannot be checked against it" in err
+    assert load_checkpoint(path).extra["data"]["task"] == "toy-negation"

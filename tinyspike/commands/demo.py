@@ -31,7 +31,8 @@ def _configure(p):
     p.add_argument("--epochs", type=positive_int, default=10, help="fine-tuning epochs per task (default 10)")
     p.add_argument("--pretrain-epochs", type=non_negative_int, default=1,
                    help="masked-LM epochs over the toy suite's sentences before fine-tuning (0: none)")
-    p.add_argument("--train-size", type=positive_int, default=2000, help="training examples per task (default 2000)")
+    p.add_argument("--train-size", type=positive_int, default=2000,
+                   help="training examples per task (default 2000)")
     p.add_argument("--d-model", type=positive_int, default=64)
     p.add_argument("--layers", type=positive_int, default=2)
     p.add_argument("--T", type=positive_int, default=4, help="time steps (default 4)")

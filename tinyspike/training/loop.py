@@ -183,9 +183,11 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
              data: dict | None, lr_change: bool) -> tuple[int, float]:
     """Validate the whole checkpoint against this run, then load it; returns (step, the run's lr)."""
     ck = load_checkpoint(ckpt)
-    if data is not None:
-        stored = ck.extra.get("data")
-        require(ckpt, "data", isinstance(stored, dict), "is missing: this checkpoint holds no data fingerprint")
+    stored = ck.extra.get("data")
+    if data is not None and stored is None:          # written before fingerprints were stored
+        print(f"note: {ckpt} holds no data fingerprint: the data cannot be checked against it", file=sys.stderr)
+    elif data is not None:
+        require(ckpt, "data", isinstance(stored, dict), f"must be a data fingerprint (an object), got {stored!r}")
         differ = [k for k in [*data, *(k for k in stored if k not in data)] if data.get(k) != stored.get(k)]
         if differ:
             def short(v):
