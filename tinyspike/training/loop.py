@@ -183,18 +183,8 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
              data: dict | None, lr_change: bool) -> tuple[int, float]:
     """Validate the whole checkpoint against this run, then load it; returns (step, the run's lr)."""
     ck = load_checkpoint(ckpt)
-    stored = ck.extra.get("data")
-    if data is not None and stored is None:          # written before fingerprints were stored
-        print(f"note: {ckpt} holds no data fingerprint: the data cannot be checked against it", file=sys.stderr)
-    elif data is not None:
-        require(ckpt, "data", isinstance(stored, dict), f"must be a data fingerprint (an object), got {stored!r}")
-        differ = [k for k in [*data, *(k for k in stored if k not in data)] if data.get(k) != stored.get(k)]
-        if differ:
-            def short(v):
-                return v[:12] + "..." if isinstance(v, str) and len(v) == 64 else v       # a SHA-256
-            raise CheckpointError(f"{ckpt} was trained on other data: " + "; ".join(
-                f"{k} {short(stored.get(k))!r} there, {short(data.get(k))!r} now" for k in differ) +
-                ". Resume with the same --task, data and sizes, or start a new run in another --out")
+    if data is not None:
+        _check_data(ckpt, ck.extra.get("data"), data)
     theirs, mine = ck.extra.get("loop"), cfg.schedule_fields()
     require(ckpt, "loop", isinstance(theirs, dict) and set(theirs) == set(mine),
             f"must hold the training settings {sorted(mine)}, got {theirs!r}")
@@ -227,6 +217,23 @@ def _restore(ckpt: pathlib.Path, model, opt: AdamW, rng: np.random.Generator, cf
     opt.load_state_dict(ck.optimizer)
     rng.bit_generator.state = state
     return step, theirs["lr"]
+
+
+def _check_data(ckpt, stored, data: dict) -> None:
+    """The resume fingerprint: the checkpoint's data (task, source, sizes, hash) must be this run's."""
+    if stored is None:                       # written before fingerprints were stored
+        print(f"note: {ckpt} holds no data fingerprint: the data cannot be checked against it", file=sys.stderr)
+        return
+    require(ckpt, "data", isinstance(stored, dict), f"must be a data fingerprint (an object), got {stored!r}")
+    differ = [k for k in [*data, *(k for k in stored if k not in data)] if data.get(k) != stored.get(k)]
+
+    def short(v):
+        return v[:12] + "..." if isinstance(v, str) and len(v) == 64 else v       # a SHA-256
+
+    if differ:
+        raise CheckpointError(f"{ckpt} was trained on other data: " + "; ".join(
+            f"{k} {short(stored.get(k))!r} there, {short(data.get(k))!r} now" for k in differ) +
+            ". Resume with the same --task, data and sizes, or start a new run in another --out")
 
 
 def _stop_non_finite(log, step: int, err: NonFiniteLossError, ckpt, saved_at) -> None:
