@@ -16,11 +16,18 @@ def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser],
     return wrap
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, but a bad flag is one line on stderr (what, which flag, where to look) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import commands  # noqa: F401  (registers the sub-commands)
 
-    parser = argparse.ArgumentParser(prog="tinyspike", description="Spiking transformers for language, in NumPy.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser = Parser(prog="tinyspike", description="Spiking transformers for language, in NumPy.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name, (help_text, configure, _) in _COMMANDS.items():
         configure(sub.add_parser(name, help=help_text, description=help_text))
     return parser
@@ -28,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(argv)        # a bad flag: one line on stderr, SystemExit(2)
     if args.command is None:
         parser.print_help()
         return 2
@@ -38,14 +45,23 @@ def main(argv: list[str] | None = None) -> int:
         print("\ninterrupted (the last checkpoint written, if any, is intact: rerun with --resume)", file=sys.stderr)
         return 130
     except _user_errors() as err:
-        # bad input (a malformed file, an unknown task, a refused checkpoint, a NaN loss): one clear
-        # line instead of a traceback; everything written before stays on disk
-        print(f"tinyspike {args.command}: error: {err}", file=sys.stderr)
+        # bad input (a malformed file, an unknown task, a refused checkpoint, a NaN loss, a disk that
+        # refuses a write): one clear line instead of a traceback; everything written before stays on disk
+        print(f"tinyspike {args.command}: error: {error_line(err)}", file=sys.stderr)
         return 1
+
+
+def error_line(err: BaseException) -> str:
+    """One line for the user; an operating-system error names the path and the reason."""
+    from .io.files import os_error_line
+
+    if isinstance(err, OSError) and err.errno is not None:
+        return os_error_line(err)
+    return " ".join(str(err).split("\n"))
 
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     from .training.checkpoint import CheckpointError
-    from .training.loop import NonFiniteLossError
+    from .training.step import NonFiniteLossError
 
-    return (ValueError, FileNotFoundError, FileExistsError, CheckpointError, NonFiniteLossError)
+    return (ValueError, OSError, CheckpointError, NonFiniteLossError, MemoryError)

@@ -21,22 +21,24 @@ from ..training.finetune import classification_step, encode_split, evaluate, tri
 from ..training.loop import CHECKPOINT, METRICS, LoopConfig, train_loop
 from ..training.pretrain import mlm_step, special_ids
 from ._common import VARIANTS
+from ._flags import non_empty, non_negative_int, positive_float, positive_int, seed
 
 MAX_LEN = 24
 
 
 def _configure(p):
     p.add_argument("--tasks", default=",".join(TOY_TASKS), help="comma-separated toy tasks (default: all)")
-    p.add_argument("--epochs", type=int, default=10, help="fine-tuning epochs per task (default 10)")
-    p.add_argument("--pretrain-epochs", type=int, default=1,
+    p.add_argument("--epochs", type=positive_int, default=10, help="fine-tuning epochs per task (default 10)")
+    p.add_argument("--pretrain-epochs", type=non_negative_int, default=1,
                    help="masked-LM epochs over the toy suite's sentences before fine-tuning (0: none)")
-    p.add_argument("--train-size", type=int, default=2000, help="training examples per task (default 2000)")
-    p.add_argument("--d-model", type=int, default=64)
-    p.add_argument("--layers", type=int, default=2)
-    p.add_argument("--T", type=int, default=4, help="time steps (default 4)")
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--seed", type=int, default=0, help="seed for data, init and shuffling (default 0)")
-    p.add_argument("--out", default="tinyspike-demo", help="folder for the figures and checkpoints")
+    p.add_argument("--train-size", type=positive_int, default=2000,
+                   help="training examples per task (default 2000)")
+    p.add_argument("--d-model", type=positive_int, default=64)
+    p.add_argument("--layers", type=positive_int, default=2)
+    p.add_argument("--T", type=positive_int, default=4, help="time steps (default 4)")
+    p.add_argument("--lr", type=positive_float, default=2e-3)
+    p.add_argument("--seed", type=seed, default=0, help="seed for data, init and shuffling (default 0)")
+    p.add_argument("--out", default="tinyspike-demo", type=non_empty, help="folder for the figures and checkpoints")
     p.add_argument("--json", action="store_true", help="also print the results as one JSON line")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
 
@@ -119,6 +121,10 @@ def run(args) -> int:
     unknown = [t for t in tasks if t not in TOY_TASKS]
     if unknown:
         raise ValueError(f"unknown toy task(s) {unknown}; choose from {list(TOY_TASKS)}")
+    if not tasks:
+        raise ValueError(f"--tasks names no task: give a comma-separated list of {', '.join(TOY_TASKS)}")
+    ModelConfig(vocab_size=256, d_model=args.d_model, n_layers=args.layers, n_heads=2, d_ff=4 * args.d_model,
+                max_len=MAX_LEN, T=args.T)          # a bad model size is refused before any training
     t0 = time.perf_counter()
     results = run_demo(tasks, args.epochs, args.train_size, args.d_model, args.layers, args.T, args.lr, args.seed,
                        args.pretrain_epochs, args.out, not args.no_progress)

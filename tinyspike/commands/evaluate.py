@@ -14,7 +14,8 @@ def _configure(p):
     p.add_argument("--checkpoint", required=True, help="a `tinyspike finetune` --out folder or checkpoint file")
     p.add_argument("--task", help="the task to evaluate on (default: the one it was fine-tuned on)")
     p.add_argument("--glue-dir", help="folder in the standard GLUE layout (default: the hub, when online)")
-    p.add_argument("--split", help="dev (default; MNLI: dev_matched), dev_mismatched, or train")
+    p.add_argument("--split", help="the task's own split name: dev (default; MNLI: dev_matched, dev_mismatched) or "
+                                  "train; never a path")
 
 
 @command("evaluate", "evaluate a fine-tuned checkpoint on a task's dev set (official GLUE metrics)", _configure)

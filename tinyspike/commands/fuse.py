@@ -7,23 +7,27 @@ import json
 import numpy as np
 
 from ..cli import command
+from ..io import check_output_file
 from ..training.checkpoint import load_checkpoint, save_checkpoint
-from ..training.trained import load_trained
+from ..training.trained import checkpoint_path, load_trained
+from ._flags import non_empty, positive_int
 from .report import report_inputs
 
 
 def _configure(p):
     p.add_argument("--checkpoint", required=True, help="a `tinyspike finetune` --out folder or checkpoint file")
-    p.add_argument("--out", required=True, help="the fused checkpoint file to write")
+    p.add_argument("--out", required=True, type=non_empty, help="the fused checkpoint file to write (a new file)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (never the input checkpoint)")
     p.add_argument("--task", help="whose dev sentences check the fused model (default: the checkpoint's task)")
     p.add_argument("--glue-dir", help="folder in the standard GLUE layout")
-    p.add_argument("--n", type=int, default=32, help="dev sentences used for the check (default 32)")
+    p.add_argument("--n", type=positive_int, default=32, help="dev sentences used for the check (default 32)")
 
 
 @command("fuse", "fold the transforms into the weights (same outputs, fewer operations) and save", _configure)
 def run(args) -> int:
     from ..models.fusion import fuse
 
+    check_output_file(args.out, args.force, inputs=[checkpoint_path(args.checkpoint)])   # before any work
     trained = load_trained(args.checkpoint)
     if trained.extra["kind"] != "classifier":
         raise ValueError(f"{trained.path} is a pretrained masked LM; fuse a `tinyspike finetune` checkpoint")

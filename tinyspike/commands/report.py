@@ -5,9 +5,11 @@ import json
 import pathlib
 
 from ..cli import command
+from ..io import check_output_folder
 from ..training.finetune import trim_padding
 from ..training.trained import load_trained
 from ._common import encode_texts, load_split, subsample
+from ._flags import non_empty, positive_int
 from .finetune import dev_split_name
 
 
@@ -15,8 +17,9 @@ def _configure(p):
     p.add_argument("--checkpoint", required=True, help="a `tinyspike pretrain/finetune` --out folder or file")
     p.add_argument("--task", help="whose dev sentences to feed (default: the checkpoint's task, else toy-negation)")
     p.add_argument("--glue-dir", help="folder in the standard GLUE layout (default: the hub, when online)")
-    p.add_argument("--n", type=int, default=128, help="how many dev sentences to feed (default 128)")
-    p.add_argument("--out", required=True, help="folder for report.json, saturation.png and raster.png")
+    p.add_argument("--n", type=positive_int, default=128, help="how many dev sentences to feed (default 128)")
+    p.add_argument("--out", required=True, type=non_empty, help="folder for report.json, saturation.png and raster.png")
+    p.add_argument("--force", action="store_true", help="replace report.json, saturation.png and raster.png if they exist")
 
 
 def report_inputs(trained, task: str, glue_dir, n: int):
@@ -32,6 +35,7 @@ def run(args) -> int:
     from ..analysis import energy_report, record_sites, saturation_report
     from ..analysis.plots import site_rasters
 
+    check_output_folder(args.out, ("report.json", "saturation.png", "raster.png"), args.force)   # before any work
     trained = load_trained(args.checkpoint)
     inputs = report_inputs(trained, args.task or trained.extra.get("task") or "toy-negation", args.glue_dir, args.n)
     saturation, energy = saturation_report(trained.model, inputs), energy_report(trained.model, inputs)

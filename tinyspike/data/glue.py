@@ -3,13 +3,19 @@
 Local layout: ``GLUE_DIR/<Task>/{train,dev}.tsv`` (MNLI: ``dev_matched.tsv``, ``dev_mismatched.tsv``).
 The files are split on tabs only: quotes are text, never field delimiters (SST-2 and MRPC contain
 unbalanced ``"``). CoLA has no header; MRPC's header starts with a UTF-8 byte-order mark.
+A row with too few tab-separated columns (a comma- or space-separated file), bytes that are not
+UTF-8, a label outside the task's vocabulary or an STS-B score that is not a finite number in
+[0, 5] is refused with ``file:line``. Only the task's own split names are read.
 """
 from __future__ import annotations
 
 import dataclasses
+import math
 import pathlib
 
 import numpy as np
+
+from ..io.files import read_utf8
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,6 +33,15 @@ class TaskSpec:
     @property
     def num_labels(self) -> int:
         return 1 if self.labels is None else len(self.labels)
+
+    @property
+    def columns(self) -> int:
+        """The fewest tab-separated columns a data row must have."""
+        return max(self.text_a, self.text_b or 0, self.label) + 1
+
+    @property
+    def splits(self) -> tuple[str, ...]:
+        return ("train",) + self.dev_files + (("dev",) if "dev" not in self.dev_files else ())
 
 
 GLUE_TASKS: dict[str, TaskSpec] = {
@@ -61,39 +76,49 @@ def _normalise_task(task: str) -> str:
     return key
 
 
+SCORE_RANGE = (0.0, 5.0)       # STS-B's similarity scores
+
+
 def read_glue_tsv(path: pathlib.Path, task: str) -> GlueSplit:
     """Parse one GLUE TSV file; a malformed row raises an error naming the file and line."""
     key = _normalise_task(task)
     spec = GLUE_TASKS[key]
-    text = path.read_text(encoding="utf-8-sig")  # drops MRPC's byte-order mark
-    lines = text.split("\n")
+    lines = read_utf8(path).split("\n")            # drops MRPC's byte-order mark
     if lines and lines[-1] == "":
         lines.pop()
     if not lines or (spec.header and len(lines) == 1):
         raise ValueError(f"{path}: the file has no data rows")
     start = 1 if spec.header else 0
-    ncols = len(lines[0].rstrip("\r").split("\t")) if spec.header else 4
+    ncols = max(len(lines[0].rstrip("\r").split("\t")), spec.columns) if spec.header else spec.columns
     a, b, labels = [], [], []
-    for lineno, line in enumerate(lines[start:], start=start + 1):
+    for lineno, line in enumerate(lines, start=1):
         cols = line.rstrip("\r").split("\t")
         if len(cols) < ncols:
             raise ValueError(f"{path}:{lineno}: expected {ncols} tab-separated columns for {spec.folder}, "
-                             f"found {len(cols)}")
-        raw = cols[spec.label].strip()
-        if spec.labels is None:
-            try:
-                labels.append(float(raw))
-            except ValueError:
-                raise ValueError(f"{path}:{lineno}: score '{raw}' is not a number") from None
-        else:
-            if raw not in spec.labels:
-                raise ValueError(f"{path}:{lineno}: label '{raw}' is not one of {spec.labels}")
-            labels.append(spec.labels.index(raw))
+                             f"found {len(cols)} (is the file comma- or space-separated?)")
+        if lineno <= start:
+            continue
+        labels.append(_label(spec, cols[spec.label].strip(), f"{path}:{lineno}"))
         a.append(cols[spec.text_a].strip())
         if spec.text_b is not None:
             b.append(cols[spec.text_b].strip())
     dtype = np.float32 if spec.labels is None else np.int64
     return GlueSplit(key, a, b if spec.text_b is not None else None, np.asarray(labels, dtype))
+
+
+def _label(spec: TaskSpec, raw: str, where: str):
+    if spec.labels is not None:
+        if raw not in spec.labels:
+            raise ValueError(f"{where}: label '{raw}' is not one of {spec.labels}")
+        return spec.labels.index(raw)
+    try:
+        score = float(raw)
+    except ValueError:
+        raise ValueError(f"{where}: score '{raw}' is not a number") from None
+    low, high = SCORE_RANGE
+    if not (math.isfinite(score) and low <= score <= high):
+        raise ValueError(f"{where}: score '{raw}' is not a finite number in [{low:g}, {high:g}]")
+    return score
 
 
 def load_glue(task: str, split: str, glue_dir: str | pathlib.Path | None = None) -> GlueSplit:
@@ -104,6 +129,8 @@ def load_glue(task: str, split: str, glue_dir: str | pathlib.Path | None = None)
     """
     key = _normalise_task(task)
     spec = GLUE_TASKS[key]
+    if split not in spec.splits:
+        raise ValueError(f"unknown split {split!r} for GLUE task '{key}': choose one of {', '.join(spec.splits)}")
     if split == "dev" and key == "mnli":
         split = "dev_matched"
     if glue_dir is not None:

@@ -3,7 +3,10 @@ as PNG figures drawn with matplotlib's file-only ``Agg`` backend.
 
 A record is a flat dict with a ``step``; training records carry ``loss`` and ``lr``, evaluation
 records carry ``split`` and the task's metrics. On ``--resume`` the log is cut back to the
-checkpoint's step, so a resumed run's log reads exactly like an uninterrupted one.
+checkpoint's step ``S``: the training records of steps ``< S`` stay, and so does a dev record at ``S``
+itself (an epoch that ended exactly at the checkpoint was evaluated before the checkpoint was written,
+and the resumed run does not evaluate it again), so a resumed run's log reads exactly like an
+uninterrupted one.
 """
 from __future__ import annotations
 
@@ -24,8 +27,9 @@ class MetricsLog:
             f.write(json.dumps(record) + "\n")
 
     def truncate_after(self, step: int) -> None:
-        """Keep only the records of steps < ``step`` (those a checkpoint at ``step`` already covers)."""
-        kept = [r for r in read_metrics(self.path) if r.get("step", 0) < step]
+        """Keep the records a checkpoint at ``step`` covers: steps < ``step``, and the dev records at ``step``."""
+        kept = [r for r in read_metrics(self.path)
+                if r.get("step", 0) < step or (r.get("step") == step and "split" in r)]
         tmp = self.path.with_name(self.path.name + ".tmp")
         tmp.write_text("".join(json.dumps(r) + "\n" for r in kept), encoding="utf-8")
         tmp.replace(self.path)

@@ -13,6 +13,7 @@ import numpy as np
 from ..data.glue import GLUE_TASKS, load_glue
 from ..data.masking import IGNORE, mask_tokens
 from ..data.toy import TOY_TASKS, make_toy_task
+from ..io.files import read_utf8
 from ..layers import cross_entropy_backward, cross_entropy_forward
 from .finetune import trim_padding
 
@@ -38,7 +39,7 @@ def _read_text_file(path: pathlib.Path) -> list[str]:
     if not path.is_file():
         raise FileNotFoundError(f"no corpus file at {path} (expected a UTF-8 text file, one passage a line, "
                                 "or --corpus toy)")
-    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line.strip() for line in read_utf8(path).splitlines()]
     lines = [line for line in lines if line]
     if not lines:
         raise ValueError(f"{path}: the corpus file is empty (it holds no non-blank line)")

@@ -8,6 +8,7 @@ import pathlib
 from ..models.config import ModelConfig
 from ..models.spiking_lm import MaskedLM, SequenceClassifier
 from .checkpoint import CheckpointError, load_checkpoint, load_parameters
+from .checkpoint_meta import checked_alphas, checked_config, checked_trained_extra
 from .loop import CHECKPOINT
 from .neuron_state import neuron_alphas, params_dtype, set_neuron_alphas
 
@@ -32,19 +33,23 @@ def tokenizer_extra(tok) -> dict:
 
 
 def load_trained(path: str | pathlib.Path) -> Trained:
-    from tokenizers import Tokenizer
-
+    """The model, tokenizer and config of a checkpoint; every metadata field is validated before the
+    model is built (so a corrupt ``vocab_size`` is refused, not allocated)."""
     path = checkpoint_path(path)
     ck = load_checkpoint(path)
-    kind = ck.extra.get("kind")
-    if kind not in ("mlm", "classifier") or "tokenizer" not in ck.extra:
-        raise CheckpointError(f"{path} was not written by `tinyspike pretrain` or `tinyspike finetune` "
-                              "(its metadata lacks the model kind or the tokenizer)")
-    cfg = ModelConfig.from_dict(ck.config)
-    model = MaskedLM(cfg) if kind == "mlm" else SequenceClassifier(cfg, int(ck.extra["num_labels"]))
+    if ck.extra.get("kind") == "fused":
+        raise CheckpointError(f"{path} is a fused checkpoint (for inspection and export); give the unfused "
+                              "`tinyspike finetune` checkpoint it came from")
+    cfg = checked_config(path, ck)
+    tok = checked_trained_extra(path, ck, cfg)
+    alphas = checked_alphas(path, ck.extra)
+    model = MaskedLM(cfg) if ck.extra["kind"] == "mlm" else SequenceClassifier(cfg, ck.extra["num_labels"])
     load_parameters(model, ck.params, str(path))
-    set_neuron_alphas(model, ck.extra.get("neuron_alpha", {}), params_dtype(model))
-    return Trained(model, Tokenizer.from_str(ck.extra["tokenizer"]), cfg, ck.extra, path)
+    try:
+        set_neuron_alphas(model, alphas, params_dtype(model))
+    except ValueError as err:
+        raise CheckpointError(f"{path}: metadata field 'neuron_alpha': {err}") from None
+    return Trained(model, tok, cfg, ck.extra, path)
 
 
 def load_pretrained_encoder(model, path: str | pathlib.Path) -> Trained:
