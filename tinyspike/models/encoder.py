@@ -1,4 +1,4 @@
-"""The spiking encoder: token ids -> hidden states (REFERENCE.md, "Time", "Embedding", "Output").
+"""The spiking encoder: token ids -> hidden states (as in the official SmoothSpike code).
 
     e = LayerNorm(word + position + type) R1        (the residual stream lives in the R1 basis)
     X = repeat(e, T)                                 (direct encoding, time first: (T, B, S, D))
