@@ -54,7 +54,7 @@ def check(backend: str, where: str) -> None:
     """Raise a one-line ValueError unless ``backend`` is a known name."""
     if backend in REFERENCE_NAMES or backend == FAST:
         return
-    if not isinstance(backend, str) or backend not in kernel_names():
+    if not isinstance(backend, str) or not backend or backend not in kernel_names():
         raise ValueError(f"{where}: backend must be 'fast' (the compiled kernel), 'reference' (alias 'numpy', "
                          f"the plain NumPy code) or a kernel backend name; got {backend!r}")
 
@@ -70,6 +70,9 @@ def kernel(reference: str, backend: str = FAST):
             _load_kernels()
             impls = _registry.get(reference)
             return next(iter(impls.values())) if impls else None
+        if backend not in REFERENCE_NAMES and backend not in kernel_names():
+            raise ValueError(f"{ENV}={backend!r} in the environment: use 'fast' (the compiled kernels), "
+                             f"'reference' (plain NumPy, no kernel imported) or one of {list(kernel_names())}")
     if backend in REFERENCE_NAMES:
         return None
     _load_kernels()

@@ -73,8 +73,8 @@ def _check_gamma(gamma, d, where):
 def rmsnorm_forward(x, gamma, eps):
     """``rmsnorm_forward`` of the reference by the kernel: (y, RMSCache) for x (..., d)."""
     _float_array(x, "rmsnorm_forward", "x")
-    if x.ndim < 1:
-        raise ValueError("rmsnorm_forward: x must have a last axis to normalise, got a scalar")
+    if x.ndim < 1 or x.shape[-1] == 0:
+        raise ValueError(f"rmsnorm_forward: x must have a non-empty last axis to normalise, got shape {x.shape}")
     _check_gamma(gamma, x.shape[-1], "rmsnorm_forward")
     if not (isinstance(eps, (int, float, np.floating, np.integer)) and math.isfinite(eps) and eps >= 0):
         raise ValueError(f"rmsnorm_forward: eps must be a finite number >= 0, got {eps!r}")

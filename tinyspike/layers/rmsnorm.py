@@ -57,6 +57,10 @@ class RMSNorm(Layer):
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
         backward = kernel("rmsnorm_backward", self.backend) or rmsnorm_backward
+        cache = self._pop()
+        if not isinstance(dy, np.ndarray) or dy.shape != cache.xhat.shape:
+            raise ValueError(f"{self._label()}: backward's dy must have the forward output's shape "
+                             f"{cache.xhat.shape}, got {getattr(dy, 'shape', type(dy).__name__)}")
         if self.gamma is None:
-            return backward(dy, self._pop(), None, None)
-        return backward(dy, self._pop(), self.gamma.value, self.gamma.grad)
+            return backward(dy, cache, None, None)
+        return backward(dy, cache, self.gamma.value, self.gamma.grad)

@@ -211,6 +211,7 @@ def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, 
         raise TypeError(f"lif_backward: cfg must be a LIFConfig, got {type(cfg).__name__}")
     x = cache.x
     ds = _check_array(ds, x.shape, "LIF backward", "gradient ds", "the forward input's shape (T, ...)")
+    ds = ds.astype(x.dtype, copy=False)                 # computed in the input's dtype, as the forward
     if dv_last is not None:
         dv_last = _check_array(dv_last, x.shape[1:], "LIF backward", "dv_last", "the per-step shape")
     n = math.prod(x.shape[1:])
@@ -225,13 +226,14 @@ def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, 
 
 
 def _into(out, a, b, T, n):
-    """Copy the reference's results into the caller's ``out`` buffers; return them in the results' shapes."""
+    """Copy the reference's results into the caller's ``out`` buffers; return them in the results' shapes
+    (the state None when its buffer is the empty (0,) one: not wanted, as the kernel does)."""
     oa, ob = out
     np.copyto(oa, a.reshape(T, n))
-    if ob.size == n and ob.size:
-        np.copyto(ob, b.reshape(n))
-        b = ob.reshape(b.shape)
-    return oa.reshape(a.shape), b
+    if ob.size != n:
+        return oa.reshape(a.shape), None
+    np.copyto(ob, b.reshape(n))
+    return oa.reshape(a.shape), ob.reshape(b.shape)
 
 
 # ---- argument checks: one clear line before anything runs -----------------------------------------
