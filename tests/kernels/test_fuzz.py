@@ -143,22 +143,6 @@ def test_lif_layer_refuses_a_gradient_of_the_wrong_shape_or_type(backend, x, dat
         assert dx.shape == x.shape and dx.dtype == x.dtype
 
 
-def test_lif_backward_with_a_short_gradient_is_refused_not_read_past():
-    """A (4, 1) gradient for a (4, 2_000_000) input used to be read 32 MB past its end."""
-    layer = LIF()
-    layer.forward(np.ones((4, 2_000_000), np.float32))
-    with pytest.raises(ValueError, match=r"gradient ds must have the forward input's shape .* \(4, 2000000\)"):
-        layer.backward(np.ones((4, 1), np.float32))
-
-
-def test_lif_forward_into_too_small_out_buffers_is_refused_not_written_past():
-    x = np.ones((4, 1000), np.float32)
-    with pytest.raises(ValueError, match=r"out s must have shape \(4, 1000\)"):
-        lif_forward(x, out=(np.empty((4, 10), np.float32), np.empty(10, np.float32)))
-    with pytest.raises(ValueError, match=r"out v must have shape \(1000,\) or \(0,\)"):
-        lif_forward(x, out=(np.empty((4, 1000), np.float32), np.empty(10, np.float32)))
-
-
 def _fwht_expected(x):
     """H_bar x along the last axis by the dense matrix, in complex128 (covers every dtype)."""
     return x.astype(np.complex128) @ hadamard_matrix(x.shape[-1]).T

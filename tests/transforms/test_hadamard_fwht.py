@@ -109,3 +109,15 @@ def test_fwht_reference_backend_honours_out_and_inplace():
     x2 = x.copy()
     assert fwht(x2, inplace=True, backend="reference") is x2
     np.testing.assert_array_equal(x2, fwht_numpy(x))
+
+
+@pytest.mark.parametrize("backend", ["fast", "reference"])
+def test_fwht_refuses_an_out_that_overlaps_its_input(backend):
+    """An out= shifted by a few elements against x used to give wrong values silently."""
+    buf = np.random.default_rng(0).standard_normal(3 * 16 + 4)
+    x = buf[4:].reshape(3, 16)
+    with pytest.raises(ValueError, match="out overlaps x without being x"):
+        fwht(x, out=buf[:48].reshape(3, 16), backend=backend)
+    y = fwht(x.copy(), backend=backend)
+    assert fwht(x, out=x, backend=backend) is x                    # out is x itself: in place
+    np.testing.assert_array_equal(x, y)

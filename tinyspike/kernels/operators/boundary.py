@@ -1,4 +1,5 @@
-"""Scalar kernel version of ``tinyspike/operators/boundary.py``'s IFBoundary.encode (to_fixed then if_encode), inlined by the fused operator kernels.
+"""Scalar kernel version of ``tinyspike/operators/boundary.py``'s IFBoundary.encode (to_fixed then if_encode),
+inlined by the fused operator kernels.
 
 The same integer steps as the reference, one value at a time; checked through the fused kernels
 (``tests/kernels/test_operators.py``: bit for bit, also with ``NUMBA_DISABLE_JIT=1``).

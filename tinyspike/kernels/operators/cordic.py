@@ -1,11 +1,11 @@
-"""Scalar kernel version of ``tinyspike/operators/cordic.py``'s cordic_vectoring, inlined by the fused operator kernels.
+"""Scalar kernel version of ``tinyspike/operators/cordic.py``'s cordic_vectoring, inlined by the fused operator
+kernels.
 
 The same integer steps as the reference, one value at a time; checked through the fused kernels
 (``tests/kernels/test_operators.py``: bit for bit, also with ``NUMBA_DISABLE_JIT=1``).
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 

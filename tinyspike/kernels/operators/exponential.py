@@ -1,15 +1,16 @@
-"""Scalar kernel version of ``tinyspike/operators/exponential.py``'s exp2_fixed, inlined by the fused operator kernels.
+"""Scalar kernel version of ``tinyspike/operators/exponential.py``'s exp2_fixed, inlined by the fused operator
+kernels.
 
 The same integer steps as the reference, one value at a time; checked through the fused kernels
 (``tests/kernels/test_operators.py``: bit for bit, also with ``NUMBA_DISABLE_JIT=1``).
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .fixedpoint import rshift_round_scalar
 from .pwl import pwl_scalar
+
 
 @njit(cache=True, inline="always")
 def exp2_scalar(y, lo, w, K, in_bits, start, slope):

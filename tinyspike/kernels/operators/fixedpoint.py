@@ -1,4 +1,5 @@
-"""Scalar kernel version of ``tinyspike/operators/fixedpoint.py``'s rshift_round and bit_length, inlined by the fused operator kernels.
+"""Scalar kernel version of ``tinyspike/operators/fixedpoint.py``'s rshift_round and bit_length, inlined by the
+fused operator kernels.
 
 The same integer steps as the reference, one value at a time; checked through the fused kernels
 (``tests/kernels/test_operators.py``: bit for bit, also with ``NUMBA_DISABLE_JIT=1``).

@@ -15,6 +15,7 @@ from .boundary import if_encode_scalar
 from .fixedpoint import rshift_round_scalar
 from .pwl import pwl_scalar
 
+
 @njit(parallel=True, cache=True)
 def gelu_kernel(x, enc, tab, start, slope, one, shift, out_bits, out):
     """x (N,) float -> out (N,) float: gelu.SpikingGELU."""

@@ -1,8 +1,9 @@
-"""Fused kernel of ``tinyspike/operators/norms.py``'s ``SpikingLayerNorm / SpikingRMSNorm``: the same integer steps per row, compiled.
+"""Fused kernel of ``tinyspike/operators/norms.py``'s ``SpikingLayerNorm / SpikingRMSNorm``: the same integer
+steps per row, compiled.
 
-The reference's NumPy code (``SpikingLayerNorm / SpikingRMSNorm.forward_numpy``) is the specification: equal bit for bit
+The reference's NumPy code (``forward_numpy``) is the specification: equal bit for bit
 (``tests/kernels/test_operators.py``, also with ``NUMBA_DISABLE_JIT=1``). ``spiking_norm`` is registered as the
-"numba" backend of ``SpikingLayerNorm / SpikingRMSNorm``; the operator checks its input before calling it.
+"numba" backend of both norms ("SpikingNorm"); the operator checks its input before calling it.
 """
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import numpy as np
 from numba import njit, prange
 
 from ...backends import register
-from ...operators.boundary import float_out, table_params
+from ...operators.boundary import float_out
 from ...operators.norms import EPS_GUARD_BITS, ROW_BITS
 from .boundary import if_encode_scalar
 from .cordic import cordic_vectoring_scalar
 from .fixedpoint import bit_length_scalar, rshift_round_scalar
+
 
 @njit(parallel=True, cache=True)
 def norm_kernel(x, enc, center, eps_guard, eps_q, width, iterations, n, g_q, b_q, shift, out_bits, out):

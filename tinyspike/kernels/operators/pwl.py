@@ -5,10 +5,10 @@ The same integer steps as the reference, one value at a time; checked through th
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import njit
 
 from .fixedpoint import rshift_round_scalar
+
 
 @njit(cache=True, inline="always")
 def pwl_scalar(x, lo, w, K, in_bits, start, slope):

@@ -15,6 +15,7 @@ from .boundary import if_encode_scalar
 from .exponential import exp2_scalar
 from .fixedpoint import rshift_round_scalar
 
+
 @njit(parallel=True, cache=True)
 def silu_base2_kernel(x, enc, m, s, tab, start, slope, one, n, shift, out_bits, out):
     """x (N,) float -> out (N,) float: silu.SpikingSiLU, symmetric, exp='base2'."""

@@ -1,4 +1,5 @@
-"""Fused kernel of ``tinyspike/operators/softmax.py``'s ``SpikingSoftmax``: the same integer steps per row, compiled.
+"""Fused kernel of ``tinyspike/operators/softmax.py``'s ``SpikingSoftmax``: the same integer steps per row,
+compiled.
 
 The reference's NumPy code (``SpikingSoftmax.forward_numpy``) is the specification: equal bit for bit
 (``tests/kernels/test_operators.py``, also with ``NUMBA_DISABLE_JIT=1``). ``spiking_softmax`` is registered as the
@@ -14,6 +15,7 @@ from ...operators.boundary import float_out, table_params
 from .boundary import if_encode_scalar
 from .exponential import exp2_scalar
 from .fixedpoint import rshift_round_scalar
+
 
 @njit(parallel=True, cache=True)
 def softmax_base2_kernel(x, enc, m, s, tab, start, slope, n, out):
