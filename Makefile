@@ -20,6 +20,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	# the numba-vs-NumPy agreement tests un-jitted first (exit 5 = none collected), then everything
 	NUMBA_DISABLE_JIT=1 $(BIN)/python -m pytest -q -m kernel -p no:cacheprovider || [ $$? -eq 5 ]
+	# the kernel entry points' fuzz test with numba's bounds check on (its own cache: compiled with checks)
+	NUMBA_BOUNDSCHECK=1 NUMBA_CACHE_DIR=$(VENV)/numba-boundscheck $(BIN)/python -m pytest -q -p no:cacheprovider tests/kernels/test_fuzz.py
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -1,4 +1,4 @@
-"""LIF forward+backward over T=4 on float32 (T, N): numba kernel vs NumPy reference vs one np.copyto.
+"""LIF forward+backward over T=4 on float32 (T, N): numba kernel vs the NumPy reference vs one np.copyto.
 
     PYTHONPATH=. python benchmarks/bench_lif.py [--n 16777216] [--repeats 15]
 
@@ -10,9 +10,8 @@ Two numba threads; one warm-up call of each contender is excluded (it also touch
 output buffers, as the copy's target is touched); medians are reported. The "x copy" column of the numba
 rows is the median of per-pair ratios, the copy timed right before each call (a shared machine's load
 bursts then hit both sides of a pair). Surrogate: Sigmoid (alpha=4). The last
-line printed is JSON with numba_speedup_vs_numpy (the specification, whose sigmoid derivative uses the
-shared exp_neg), numba_speedup_vs_numpy_np_exp (the same loop with np.exp), fwd_vs_copy, bwd_vs_copy,
-fwd_bwd_vs_copy and fwd_bwd_with_state_vs_copy.
+line printed is JSON with numba_speedup_vs_numpy (the reference loop, tinyspike/neurons/lif.py, whose
+sigmoid derivative uses np.exp), fwd_vs_copy, bwd_vs_copy, fwd_bwd_vs_copy and fwd_bwd_with_state_vs_copy.
 """
 from __future__ import annotations
 
@@ -23,18 +22,8 @@ import numba
 import numpy as np
 
 from tinyspike.neurons.lif import LIFConfig, lif_backward, lif_forward
-from tinyspike.neurons.surrogate import Sigmoid
 
 from _timing import median_seconds, paired_ratio  # benchmarks/_timing.py
-
-
-class NumpyExpSigmoid(Sigmoid):
-    """The sigmoid surrogate as a plain NumPy user writes it (np.exp), instead of the specification's
-    exp_neg (~40 array passes, there so that the kernel can agree with it bit for bit)."""
-
-    def grad(self, x):
-        e = np.exp(-self.alpha * np.abs(x))
-        return self.alpha * e / ((1.0 + e) * (1.0 + e))
 
 
 def main():
@@ -57,12 +46,10 @@ def main():
     bwd_out_state = (bwd_out[0], np.empty(n, np.float32))
     v0 = np.zeros(n, np.float32)
 
-    cfg_np_exp = LIFConfig(detach_reset=True, surrogate=NumpyExpSigmoid())
-
     def fwd_bwd(backend, cfg=cfg):
-        if backend == "numpy":                                       # the specification allocates
-            s, v, cache = lif_forward(x, None, 1.0, cfg, backend="numpy")
-            return lif_backward(ds, None, cache, cfg, backend="numpy")
+        if backend == "reference":                                   # the reference allocates
+            s, v, cache = lif_forward(x, None, 1.0, cfg, backend="reference")
+            return lif_backward(ds, None, cache, cfg, backend="reference")
         if backend == "numba+state":                                 # v0 in, v_T out; dv_T in, dv0 out
             s, v, cache = lif_forward(x, v0, 1.0, cfg, out=fwd_out_state)
             return lif_backward(ds, v0, cache, cfg, out=bwd_out_state)  # v0 doubles as a zero dv_T
@@ -79,8 +66,7 @@ def main():
     t_bwd, _, r_bwd = paired_ratio(lambda: lif_backward(ds, None, cache, cfg, out=bwd_out, return_state=False), copy,
                                    args.repeats)
     t_state, _, r_state = paired_ratio(lambda: fwd_bwd("numba+state"), copy, args.repeats)
-    t_numpy = median_seconds(lambda: fwd_bwd("numpy"), max(1, args.repeats // 4))
-    t_np_exp = median_seconds(lambda: fwd_bwd("numpy", cfg_np_exp), max(1, args.repeats // 4))
+    t_numpy = median_seconds(lambda: fwd_bwd("reference"), max(1, args.repeats // 4))
     gb = x.nbytes / 1e9
     print(f"LIF forward+backward, T={args.T}, N={args.n:,}, float32 ({gb:.2f} GB input), 2 threads, median")
     print(f"copy bandwidth: {2 * gb / t_copy:.1f} GB/s (read + write, np.copyto)")
@@ -88,12 +74,11 @@ def main():
     for name, t, r in (("np.copyto of (T, N)", t_copy, 1.0), ("numba fwd+bwd", t_numba, r_numba),
                        ("  numba forward", t_fwd, r_fwd), ("  numba backward", t_bwd, r_bwd),
                        ("numba fwd+bwd with state", t_state, r_state),
-                       ("NumPy reference fwd+bwd", t_numpy, t_numpy / t_copy),
-                       ("NumPy loop with np.exp", t_np_exp, t_np_exp / t_copy)):
+                       ("NumPy reference fwd+bwd", t_numpy, t_numpy / t_copy)):
         print(f"{name:<28}{t:>10.4f}{r:>10.2f}")
     print(json.dumps({"n": args.n, "T": args.T, "copy_s": t_copy, "numba_s": t_numba, "numba_fwd_s": t_fwd,
-                      "numba_bwd_s": t_bwd, "numpy_s": t_numpy, "numpy_np_exp_s": t_np_exp,
-                      "numba_speedup_vs_numpy": t_numpy / t_numba, "numba_speedup_vs_numpy_np_exp": t_np_exp / t_numba,
+                      "numba_bwd_s": t_bwd, "numpy_s": t_numpy,
+                      "numba_speedup_vs_numpy": t_numpy / t_numba,
                       "fwd_vs_copy": r_fwd, "fwd_bwd_with_state_vs_copy": r_state, "bwd_vs_copy": r_bwd, "fwd_bwd_vs_copy": r_numba}))
 
 

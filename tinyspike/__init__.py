@@ -9,9 +9,9 @@ The package reads like the papers' table of contents:
 
 import os as _os
 
-# numba's OpenMP workers spin after each parallel kernel and starve the BLAS threads that run the
-# next matrix product (measured: a small model's training step went from 0.9 s to 0.034 s on 2
-# cores). Passive waiting fixes that; set before numba loads its threading layer, unless the user chose.
+# The compiled kernels' OpenMP workers spin after each parallel kernel and starve the BLAS threads that
+# run the next matrix product (``tinyspike/kernels/__init__.py``). Set here too, before anything loads an
+# OpenMP runtime, unless the user chose.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 __version__ = "0.1.0"

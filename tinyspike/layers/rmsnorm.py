@@ -5,8 +5,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..backends import FAST, check, kernel
 from .base import Layer, Parameter
-from .rmsnorm_kernels import ROWS_PER_CHUNK, rmsnorm_backward_kernel, rmsnorm_forward_kernel
 
 
 class RMSCache(NamedTuple):
@@ -32,42 +32,15 @@ def rmsnorm_backward(dy, cache, gamma, dgamma):
     return rstd * (g - xhat * (g * xhat).mean(-1, keepdims=True))
 
 
-def rmsnorm_forward_fused(x, gamma, eps):
-    """``rmsnorm_forward`` by the numba kernel: one pass per row (same cache)."""
-    x2 = np.ascontiguousarray(x).reshape(-1, x.shape[-1])                  # (N, d)
-    g = np.ones(x.shape[-1], x.dtype) if gamma is None else gamma
-    y, xhat = np.empty_like(x2), np.empty_like(x2)
-    rstd = np.empty(x2.shape[0], x.dtype)
-    rmsnorm_forward_kernel(x2, g, eps, y, xhat, rstd)
-    lead = x.shape[:-1]
-    return y.reshape(x.shape), RMSCache(xhat.reshape(x.shape), rstd.reshape(*lead, 1))
-
-
-def rmsnorm_backward_fused(dy, cache, gamma, dgamma):
-    """``rmsnorm_backward`` by the numba kernel (dgamma accumulated in place when gamma is given)."""
-    xhat, rstd = cache
-    d = xhat.shape[-1]
-    dy2 = np.ascontiguousarray(dy).reshape(-1, d)
-    n = dy2.shape[0]
-    g = np.ones(d, dy.dtype) if gamma is None else gamma
-    dx = np.empty_like(dy2)
-    parts = np.zeros((-(-n // ROWS_PER_CHUNK), d))
-    rmsnorm_backward_kernel(dy2, xhat.reshape(-1, d), rstd.reshape(-1), g, dx, parts)
-    if gamma is not None:
-        dgamma += parts.sum(0).astype(dgamma.dtype)
-    return dx.reshape(dy.shape)
-
-
 class RMSNorm(Layer):
     """RMSNorm with a learnable gamma (``learnable=False``: the scale-free RN0).
 
-    ``backend='numba'`` (default) runs the fused kernels of ``rmsnorm_kernels.py``; ``'numpy'`` the
-    NumPy functions above, their specification."""
+    ``backend='fast'`` (default) runs the fused kernels registered for the functions above
+    (``tinyspike/kernels/rmsnorm.py``); ``'reference'`` the functions above, their specification."""
 
     def __init__(self, dim: int, eps: float = 1e-6, learnable: bool = True, *, dtype=np.float32,
-                 backend: str = "numba"):
-        if backend not in ("numba", "numpy"):
-            raise ValueError(f"RMSNorm: backend must be 'numba' or 'numpy', got {backend!r}")
+                 backend: str = FAST):
+        check(backend, "RMSNorm")
         self.gamma = Parameter(np.ones(dim, dtype), decay=False) if learnable else None
         self.dim, self.eps, self.dtype, self.backend = dim, eps, np.dtype(dtype), backend
 
@@ -77,13 +50,17 @@ class RMSNorm(Layer):
     def forward(self, x: np.ndarray) -> np.ndarray:
         self._check_last_dim(x, self.dim)
         self._check_dtype(x, self.dtype)
-        forward = rmsnorm_forward_fused if self.backend == "numba" else rmsnorm_forward
+        forward = kernel("rmsnorm_forward", self.backend) or rmsnorm_forward
         y, cache = forward(x, None if self.gamma is None else self.gamma.value, self.eps)
         self._save(cache)
         return y
 
     def backward(self, dy: np.ndarray) -> np.ndarray:
-        backward = rmsnorm_backward_fused if self.backend == "numba" else rmsnorm_backward
+        backward = kernel("rmsnorm_backward", self.backend) or rmsnorm_backward
+        cache = self._pop()
+        if not isinstance(dy, np.ndarray) or dy.shape != cache.xhat.shape:
+            raise ValueError(f"{self._label()}: backward's dy must have the forward output's shape "
+                             f"{cache.xhat.shape}, got {getattr(dy, 'shape', type(dy).__name__)}")
         if self.gamma is None:
-            return backward(dy, self._pop(), None, None)
-        return backward(dy, self._pop(), self.gamma.value, self.gamma.grad)
+            return backward(dy, cache, None, None)
+        return backward(dy, cache, self.gamma.value, self.gamma.grad)

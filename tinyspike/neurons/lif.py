@@ -11,24 +11,29 @@ Input ``x`` is ``(T, ...)`` (time first). For every step t (``docs/neurons.md`` 
 ``thr`` is a scalar or one value per channel (broadcast on the last axis). The membrane is passed in
 (``v0``, zeros if omitted) and the final one is returned: nothing is hidden on a module.
 
-Two implementations of the same loop: ``lif_forward_reference`` / ``lif_backward_reference`` (plain
-NumPy, the specification, supports every option) and the numba kernels ``_lif_forward_kernel`` /
-``_lif_backward_kernel`` (spiking mode only, parallel over neurons). ``tests/neurons`` checks they agree.
+This file is the reference: ``lif_forward_reference`` / ``lif_backward_reference`` are the loops above,
+in plain NumPy, for every option. ``lif_forward`` / ``lif_backward`` check their arguments, then run the
+compiled kernel registered for them (``tinyspike/kernels/lif.py``: spiking mode, float32/float64) or the
+reference loop (``backend="reference"``, ``TINYSPIKE_BACKEND=reference``, and every case the kernel does
+not cover).
+
+NaN: a NaN input spikes NaN (``Surrogate.spike``), so it propagates visibly to the loss instead of
+vanishing as silence; a NaN threshold is refused (ValueError).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+import math
+
 import numpy as np
-from numba import njit, prange
-from numba.extending import register_jitable
 
+from ..backends import FAST, kernel
 from .base import SpikingNeuron, heaviside_fire
-from .surrogate import (ARCTAN, ONE, SIGMOID, Sigmoid, Surrogate, arctan_grad, rectangular_grad,
-                        sigmoid_grad)
+from .surrogate import ONE, Sigmoid, Surrogate
 
-CHUNK = 65536  # neurons per parallel work item of the kernels (rounded up to whole channel rows)
+KERNEL_DTYPES = (np.float32, np.float64)
 
 
 @dataclass(frozen=True)
@@ -57,10 +62,9 @@ class LIFConfig:
         return 1.0, self.leak
 
 
-# ---- the three steps, written once: NumPy calls them on arrays, the kernels on scalars -----------
+# ---- the three steps, written once: NumPy calls them on arrays, the kernels compile them for scalars ----
 # Constants are ONE (exact in every float dtype) or arguments already in the input's dtype, so a float32
 # input is computed in float32 throughout, by NumPy and by the kernels alike.
-@register_jitable
 def charge(v, x, decay_input, tau, leak, v_reset):
     """h = v + (x - (v - v_reset)) / tau  (decay_input)  or  h = lam v + x  (leak)."""
     if decay_input:
@@ -68,7 +72,6 @@ def charge(v, x, decay_input, tau, leak, v_reset):
     return leak * v + x
 
 
-@register_jitable
 def reset(h, s, hard, thr, v_reset):
     """hard: v = (1 - s) h + s v_reset;  soft: v = h - s thr."""
     if hard:
@@ -76,7 +79,6 @@ def reset(h, s, hard, thr, v_reset):
     return h - s * thr
 
 
-@register_jitable
 def reset_grad(h, s, sg, hard, detach, thr, v_reset):
     """dv/dh of the reset, with ds/dh = sg:  hard 1 - s - (h - v_reset) sg;  soft 1 - thr sg.
 
@@ -110,10 +112,11 @@ def lif_forward_reference(x, v0, thr, cfg: LIFConfig, *, spiking=True, reset_spi
     finite differences of ``spiking=False`` can reproduce ``detach_reset=True``.
     """
     s, v, _ = _time_loop_reference(x, v0, thr, cfg, spiking, reset_spikes)
-    return s, v, _make_cache(x, v0, thr, reset_spikes, spiking)
+    return s, v, make_cache(x, v0, thr, reset_spikes, spiking)
 
 
-def _make_cache(x, v0, thr, reset_spikes, spiking):
+def make_cache(x, v0, thr, reset_spikes, spiking):
+    """The LIFCache of a forward (v0 copied: the caller may reuse its array)."""
     return LIFCache(x, None if v0 is None else np.array(v0, dtype=x.dtype), thr, reset_spikes, spiking)
 
 
@@ -168,196 +171,139 @@ def lif_backward_reference(ds, dv_last, cache: LIFCache, cfg: LIFConfig):
     return dx, dv
 
 
-# ---- numba kernels: the same loop over a chunk of neurons, chunks in parallel ---------------------
-# Each parallel work item owns CHUNK neurons and runs the whole time loop on them, so the membrane v of
-# the chunk stays in L2 between steps; inside a step, one contiguous row of neurons vectorises (SIMD).
-# Traffic per element: forward reads x and writes s; backward reads x and ds and writes dx, rerunning
-# the chunk's forward into a small buffer (T x CHUNK, in L2) to get h back (``docs/neurons.md``
-# compares this with a copy). A scalar threshold stays in a register (th of length 1); per-channel
-# thresholds are one tiled row of the chunk's length. The row loops sit in their own functions: numba
-# vectorises a loop over 1-D contiguous slices, not the same loop written inline in a prange body.
-@register_jitable(inline="always")
-def _fire(h, th, dt):
-    """s = Heaviside(h - thr), branch-free (spikes are unpredictable)."""
-    return dt(h - th >= 0)
-
-
-@register_jitable
-def _forward_step(x, v, th, want_h, decay_input, tau, leak, v_reset, hard, dt):
-    """One neuron, one step: (s or h, the new v)."""
-    h = charge(v, x, decay_input, tau, leak, v_reset)
-    s = _fire(h, th, dt)
-    return (h if want_h else s), reset(h, s, hard, th, v_reset)
-
-
-@njit(cache=True, error_model="numpy")
-def _forward_row(x, th, v, out, want_h, decay_input, tau, leak, v_reset, hard):
-    """One time step for a run of neurons, all (n,): charge, fire, reset; v is updated in place.
-    ``out`` receives the spikes s, or with ``want_h`` the membrane h before reset. th: (1,) or (n,)."""
-    dt = x.dtype.type
-    if th.shape[0] == 1:
-        th0 = th[0]
-        for j in range(x.shape[0]):
-            out[j], v[j] = _forward_step(x[j], v[j], th0, want_h, decay_input, tau, leak, v_reset, hard, dt)
-    else:
-        for j in range(x.shape[0]):
-            out[j], v[j] = _forward_step(x[j], v[j], th[j], want_h, decay_input, tau, leak, v_reset, hard, dt)
-
-
-@register_jitable(inline="always")
-def _backward_step(ds, h, th, dv, sg, dhdx, dhdv, v_reset, hard, detach, dt):
-    """One neuron, one step back: (dx_t, dv_{t-1}) from dv_t, ds_t, h_t and sg = ds_t/dh_t."""
-    s = _fire(h, th, dt)                                # s_t, recomputed (spiking mode)
-    dh = ds * sg + dv * reset_grad(h, s, sg, hard, detach, th, v_reset)
-    return dh * dhdx, dh * dhdv
-
-
-@njit(cache=True, error_model="numpy")
-def _backward_row(kind, ds, h, th, dv, dx, alpha, dhdx, dhdv, v_reset, hard, detach):
-    """One time step back for a run of neurons, all (n,) (th too): dx_t, and dv_{t-1} in place of dv_t.
-
-    One loop per surrogate (``kind``): with the choice outside, each loop vectorises (numba does not
-    unswitch it from inside the loop: the loop then runs scalar, 20x slower).
-    """
-    dt = h.dtype.type
-    n = h.shape[0]
-    if kind == SIGMOID:
-        for j in range(n):
-            sg = sigmoid_grad(h[j] - th[j], alpha, dt)
-            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
-    elif kind == ARCTAN:
-        for j in range(n):
-            sg = arctan_grad(h[j] - th[j], alpha, dt)
-            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
-    else:
-        for j in range(n):
-            sg = rectangular_grad(h[j] - th[j], alpha, dt)
-            dx[j], dv[j] = _backward_step(ds[j], h[j], th[j], dv[j], sg, dhdx, dhdv, v_reset, hard, detach, dt)
-
-
-@register_jitable
-def _chunk_thresholds(thr_row, n):
-    """The thresholds of a chunk of n neurons: the scalar (1,) row as is, else the first n of the tiled row."""
-    return thr_row if thr_row.shape[0] == 1 else thr_row[:n]
-
-
-@njit(parallel=True, cache=True, error_model="numpy")
-def _lif_forward_kernel(x, v0, thr_row, chunk, decay_input, tau, leak, v_reset, hard, s, v):
-    """x, s: (T, N); v0, v: (N,) or (0,) (zeros / not wanted: neither read nor written, 1/T of the
-    traffic each); thr_row: (1,) or the channel thresholds tiled to ``chunk``."""
-    T, N = x.shape
-    for b in prange((N + chunk - 1) // chunk):
-        lo, hi = b * chunk, min(N, b * chunk + chunk)
-        th = _chunk_thresholds(thr_row, hi - lo)
-        vb = _state(v0, v, lo, hi)
-        for t in range(T):
-            _forward_row(x[t, lo:hi], th, vb, s[t, lo:hi], False, decay_input, tau, leak, v_reset, hard)
-
-
-@njit(parallel=True, cache=True, error_model="numpy")
-def _lif_backward_kernel(kind, ds, dv_last, x, v0, thr_row, chunk, decay_input, tau, leak, alpha, dhdx, dhdv,
-                         v_reset, hard, detach, dx, dv):
-    """ds, x, dx: (T, N); v0, dv_last, dv: (N,) or (0,) as in the forward; kind: the surrogate;
-    thr_row: the thresholds tiled to ``chunk`` (also a scalar one: the backward row wants a row)."""
-    T, N = x.shape
-    for b in prange((N + chunk - 1) // chunk):
-        lo, hi = b * chunk, min(N, b * chunk + chunk)
-        th = _chunk_thresholds(thr_row, hi - lo)
-        h = np.empty((T, hi - lo), x.dtype)                # this chunk's membrane, rerun from x
-        v = _state(v0, v0[:0], lo, hi)
-        for t in range(T):
-            _forward_row(x[t, lo:hi], th, v, h[t], True, decay_input, tau, leak, v_reset, hard)
-        dvb = _state(dv_last, dv, lo, hi)
-        for t in range(T - 1, -1, -1):
-            _backward_row(kind, ds[t, lo:hi], h[t], th, dvb, dx[t, lo:hi], alpha, dhdx, dhdv, v_reset, hard, detach)
-
-
-@register_jitable
-def _state(start, out, lo, hi):
-    """The state of neurons lo..hi for a time loop: ``out[lo:hi]`` (or a fresh buffer when ``out`` is
-    empty: not wanted), holding ``start[lo:hi]`` (or zeros when ``start`` is empty)."""
-    buf = np.empty(hi - lo, out.dtype) if out.shape[0] == 0 else out[lo:hi]
-    if start.shape[0] == 0:
-        buf[:] = 0
-    else:
-        buf[:] = start[lo:hi]
-    return buf
-
-
-def _threshold_row(thr, dtype, tiled=False):
-    """(thresholds, chunk): a scalar as a (1,) array with chunk = CHUNK (unless ``tiled``), or the (C,)
-    channel values tiled to chunk = CHUNK rounded up to whole rows of C (chunks then start at channel 0)."""
-    t = np.ascontiguousarray(np.asarray(thr, dtype=dtype).reshape(-1))    # (1,) or (C,)
-    if np.ndim(thr) == 0 and not tiled:
-        return t, CHUNK
-    row = np.ascontiguousarray(np.tile(t, -(-CHUNK // t.shape[0])))
-    return row, row.shape[0]
-
-
+# ---- the public entry points: check every argument, then the kernel or the reference ---------------
 def lif_forward(x, v0=None, thr=1.0, cfg: LIFConfig = LIFConfig(), *, spiking=True, reset_spikes=None,
-                backend="numba", out=None, return_state=True):
+                backend=FAST, out=None, return_state=True):
     """Multi-step LIF forward. Returns (spikes (T, ...), final membrane (...), cache).
 
-    backend="numba" runs the kernel (spiking mode without frozen reset spikes); every other case,
-    and backend="numpy", runs the reference loop. ``out=(s, v)``: optional preallocated C-contiguous
-    kernel outputs of shapes (T, N), (N,) (fresh pages cost more than the kernel itself). The cache
-    keeps ``x`` by reference: leave it unchanged until backward. ``return_state=False``: the final
-    membrane is not wanted (None is returned in its place; the kernel then neither stores it nor, with
-    v0=None, reads an initial one).
+    backend="fast" runs the registered kernel (spiking mode without frozen reset spikes, float32/float64);
+    every other case, and backend="reference" (alias "numpy"), runs the reference loop. ``out=(s, v)``:
+    optional preallocated C-contiguous outputs of shapes (T, N), (N,) (N = prod of the per-step shape; v
+    may be (0,) when the state is not wanted), sharing no memory with x (fresh pages cost more than the
+    kernel itself). The cache keeps ``x`` by reference: leave it unchanged until backward.
+    ``return_state=False``: the final membrane is not wanted (None is returned in its place; the kernel
+    then neither stores it nor, with v0=None, reads an initial one).
     """
-    _check_lif_inputs(x, v0, thr)
-    if backend == "numpy" or not spiking or reset_spikes is not None:
-        s, v, cache = lif_forward_reference(x, v0, thr, cfg, spiking=spiking, reset_spikes=reset_spikes)
-        return s, v if return_state else None, cache
-    if backend != "numba":
-        raise ValueError(f"lif_forward: backend must be 'numba' or 'numpy', got {backend!r}")
-    T, shape = x.shape[0], x.shape[1:]
-    x2 = np.ascontiguousarray(x).reshape(T, -1)                   # (T, N)
-    n = x2.shape[1]
-    v0f = np.empty(0, x.dtype) if v0 is None else np.ascontiguousarray(v0, dtype=x.dtype).reshape(-1)
-    s, v = (np.empty_like(x2), np.empty(n if return_state else 0, x.dtype)) if out is None else out
-    dt = x.dtype.type
-    _lif_forward_kernel(x2, v0f, *_threshold_row(thr, x.dtype), cfg.charge == "decay_input", dt(cfg.tau),
-                        dt(cfg.leak), dt(cfg.v_reset), cfg.reset == "hard", s, v)
-    return s.reshape(x.shape), v.reshape(shape) if v.size == n else None, _make_cache(x, v0, thr, None, True)
+    _check_lif_inputs(x, v0, thr, reset_spikes, cfg)
+    n = math.prod(x.shape[1:])
+    _check_out(out, x, n, "lif_forward", "s", "v", inputs=(x,), state_input=v0)
+    impl = kernel("lif_forward", backend)
+    if impl is not None and spiking and reset_spikes is None and x.dtype in KERNEL_DTYPES:
+        return impl(x, v0, thr, cfg, out, return_state)
+    s, v, cache = lif_forward_reference(x, None if v0 is None else np.asarray(v0), thr, cfg, spiking=spiking,
+                                        reset_spikes=reset_spikes)
+    if out is not None:
+        s, v = _into(out, s, v, x.shape[0], n)
+    return s, v if return_state else None, cache
 
 
-def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend="numba", out=None,
+def lif_backward(ds, dv_last, cache: LIFCache, cfg: LIFConfig = LIFConfig(), *, backend=FAST, out=None,
                  return_state=True):
     """BPTT backward of ``lif_forward``. Returns (dx (T, ...), dv0 (...)).
 
-    ``out=(dx, dv)``: optional preallocated kernel outputs of shapes (T, N), (N,).
+    ds must have the forward input's shape, dv_last (or None for zeros) its per-step shape.
+    ``out=(dx, dv)``: optional preallocated outputs of shapes (T, N), (N,) (or (0,)), as in ``lif_forward``.
     ``return_state=False``: dv0 is not wanted (None in its place), as in ``lif_forward``.
     """
-    if backend == "numpy" or not cache.spiking or cache.reset_spikes is not None:
-        dx, dv0 = lif_backward_reference(ds, dv_last, cache, cfg)
-        return dx, dv0 if return_state else None
+    if not isinstance(cache, LIFCache):
+        raise TypeError(f"lif_backward: cache must be the LIFCache returned by lif_forward, got {type(cache).__name__}")
+    if not isinstance(cfg, LIFConfig):
+        raise TypeError(f"lif_backward: cfg must be a LIFConfig, got {type(cfg).__name__}")
     x = cache.x
-    T, shape = x.shape[0], x.shape[1:]
-    x2 = np.ascontiguousarray(x).reshape(T, -1)
-    n = x2.shape[1]
-    v0 = np.empty(0, x.dtype) if cache.v0 is None else cache.v0.reshape(-1)
-    ds2 = np.ascontiguousarray(ds, dtype=x.dtype).reshape(T, -1)
-    dvl = np.empty(0, x.dtype) if dv_last is None else np.ascontiguousarray(dv_last, dtype=x.dtype).reshape(-1)
-    dx, dv = (np.empty_like(x2), np.empty(n if return_state else 0, x.dtype)) if out is None else out
-    dt = x.dtype.type
-    dhdx, dhdv = cfg.charge_grads()
-    _lif_backward_kernel(cfg.surrogate.kind, ds2, dvl, x2, v0, *_threshold_row(cache.thr, x.dtype, tiled=True),
-                         cfg.charge == "decay_input", dt(cfg.tau), dt(cfg.leak), dt(cfg.surrogate.alpha), dt(dhdx),
-                         dt(dhdv), dt(cfg.v_reset), cfg.reset == "hard", cfg.detach_reset, dx, dv)
-    return dx.reshape(x.shape), dv.reshape(shape) if dv.size == n else None
+    ds = _check_array(ds, x.shape, "LIF backward", "gradient ds", "the forward input's shape (T, ...)")
+    ds = ds.astype(x.dtype, copy=False)                 # computed in the input's dtype, as the forward
+    if dv_last is not None:
+        dv_last = _check_array(dv_last, x.shape[1:], "LIF backward", "dv_last", "the per-step shape")
+    n = math.prod(x.shape[1:])
+    _check_out(out, x, n, "lif_backward", "dx", "dv", inputs=(x, ds), state_input=dv_last)
+    impl = kernel("lif_backward", backend)
+    if impl is not None and cache.spiking and cache.reset_spikes is None and x.dtype in KERNEL_DTYPES:
+        return impl(ds, dv_last, cache, cfg, out, return_state)
+    dx, dv0 = lif_backward_reference(ds, dv_last, cache, cfg)
+    if out is not None:
+        dx, dv0 = _into(out, dx, dv0, x.shape[0], n)
+    return dx, dv0 if return_state else None
 
 
-def _check_lif_inputs(x, v0, thr):
-    if not isinstance(x, np.ndarray) or x.ndim < 1 or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError("LIF: input must be a float numpy array of shape (T, ...), time first; got "
-                        f"{type(x).__name__} {getattr(x, 'shape', '')}")
-    if v0 is not None and v0.shape != x.shape[1:]:
-        raise ValueError(f"LIF: v0 must have the per-step shape {x.shape[1:]}, got {v0.shape}")
+def _into(out, a, b, T, n):
+    """Copy the reference's results into the caller's ``out`` buffers; return them in the results' shapes
+    (the state None when its buffer is the empty (0,) one: not wanted, as the kernel does)."""
+    oa, ob = out
+    np.copyto(oa, a.reshape(T, n))
+    if ob.size != n:
+        return oa.reshape(a.shape), None
+    np.copyto(ob, b.reshape(n))
+    return oa.reshape(a.shape), ob.reshape(b.shape)
+
+
+# ---- argument checks: one clear line before anything runs -----------------------------------------
+def _real_float(a) -> bool:
+    return np.issubdtype(a.dtype, np.floating)
+
+
+def _check_array(a, shape, where, what, which):
+    """a as a real floating array of exactly ``shape``; TypeError / ValueError otherwise."""
+    a = np.asarray(a) if not isinstance(a, np.ndarray) else a
+    if not _real_float(a):
+        raise TypeError(f"{where}: {what} must be a real floating array, got dtype {a.dtype}")
+    if a.shape != shape:
+        raise ValueError(f"{where}: {what} must have {which} {shape}, got {a.shape}")
+    return a
+
+
+def _check_lif_inputs(x, v0, thr, reset_spikes=None, cfg=None):
+    if not isinstance(x, np.ndarray) or x.ndim < 1 or not _real_float(x):
+        raise TypeError("LIF: input must be a real floating numpy array of shape (T, ...), time first; got "
+                        f"{type(x).__name__} {getattr(x, 'dtype', '')} {getattr(x, 'shape', '')}")
+    if cfg is not None and not isinstance(cfg, LIFConfig):
+        raise TypeError(f"LIF: cfg must be a LIFConfig, got {type(cfg).__name__}")
+    if v0 is not None:
+        _check_array(v0, x.shape[1:], "LIF", "v0", "the per-step shape")
     t = np.asarray(thr)
+    if t.dtype.kind not in "biuf":
+        raise TypeError(f"LIF: threshold must be a real number or array, got dtype {t.dtype}")
     if t.ndim > 1 or (t.ndim == 1 and (x.ndim < 2 or t.shape[0] != x.shape[-1])):
         raise ValueError(f"LIF: threshold must be a scalar or shape (C,) with C = input's last axis "
                          f"({x.shape[-1] if x.ndim > 1 else 'none'}), got shape {t.shape}")
+    if np.isnan(t).any():
+        raise ValueError("LIF: threshold is NaN; a neuron cannot fire against NaN: give finite thresholds")
+    if reset_spikes is not None:
+        _check_array(reset_spikes, x.shape, "LIF", "reset_spikes", "the input's shape")
+
+
+def _check_out(out, x, n, where, name_a, name_b, inputs, state_input):
+    """out = (a (T, N), b (N,) or (0,)): C-contiguous, writeable, x's dtype, no memory shared with the
+    inputs (b may be the state input itself, updated in place)."""
+    if out is None:
+        return
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise TypeError(f"{where}: out must be a pair ({name_a}, {name_b}) of arrays, got {type(out).__name__}")
+    for arr, name, shapes in ((out[0], name_a, ((x.shape[0], n),)), (out[1], name_b, ((n,), (0,)))):
+        if not isinstance(arr, np.ndarray):
+            raise TypeError(f"{where}: out {name} must be a numpy array, got {type(arr).__name__}")
+        if arr.dtype != x.dtype:
+            raise TypeError(f"{where}: out {name} must have the input's dtype {x.dtype}, got {arr.dtype}")
+        if arr.shape not in shapes:
+            raise ValueError(f"{where}: out {name} must have shape {' or '.join(map(str, shapes))} "
+                             f"(N = {n} neurons per step), got {arr.shape}")
+        if not arr.flags.c_contiguous or not arr.flags.writeable:
+            raise ValueError(f"{where}: out {name} must be C-contiguous and writeable")
+        for inp in inputs:
+            if np.may_share_memory(arr, inp) and np.shares_memory(arr, inp):
+                raise ValueError(f"{where}: out {name} shares memory with an input; pass a separate buffer")
+    if state_input is not None and np.may_share_memory(out[1], state_input) and not _same_memory(out[1], state_input):
+        if np.shares_memory(out[1], state_input):
+            raise ValueError(f"{where}: out {name_b} overlaps the state input without being it; pass a separate "
+                             "buffer or the state array itself")
+    if np.may_share_memory(out[0], out[1]) and np.shares_memory(out[0], out[1]):
+        raise ValueError(f"{where}: out {name_a} and {name_b} overlap; pass two separate buffers")
+
+
+def _same_memory(a, b) -> bool:
+    """a and b are the same contiguous block of memory (b reshaped is a)."""
+    b = np.asarray(b)
+    return (b.flags.c_contiguous and a.nbytes == b.nbytes and a.dtype == b.dtype
+            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0])
 
 
 class LIF(SpikingNeuron):
@@ -369,7 +315,7 @@ class LIF(SpikingNeuron):
     as ``detach_reset`` does in the backward (see ``tinyspike.testing.surrogate_mode``).
     """
 
-    def __init__(self, thr=1.0, cfg: LIFConfig | None = None, backend: str = "numba", **cfg_kwargs):
+    def __init__(self, thr=1.0, cfg: LIFConfig | None = None, backend: str = FAST, **cfg_kwargs):
         self.thr = thr
         self.cfg = cfg if cfg is not None else LIFConfig(**cfg_kwargs)
         self.backend = backend

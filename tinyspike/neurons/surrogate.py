@@ -6,19 +6,18 @@ Each surrogate pairs three functions of ``x = h - thr`` (spikingjelly's pattern)
     primitive(x) = a smooth step with the same limits   used by ``spiking=False`` (finite differences)
     grad(x)      = d primitive / dx                used by the backward in both modes
 
-Each ``grad`` is a module-level function ``*_grad(x, alpha, dt)`` written once for NumPy arrays and
-numba scalars (the LIF kernels inline them). Every constant is either exact in any float
-dtype (``ONE``, ``HALF``) or cast to the working float type ``dt``, so float32 input is computed in float32
-throughout and the kernels agree with NumPy bit for bit.
+Each ``grad`` is a module-level function ``*_grad(x, alpha, dt)`` on arrays or scalars. Every constant is
+either exact in any float dtype (``ONE``, ``HALF``) or cast to the working float type ``dt``, so float32
+input is computed in float32 throughout.
+
+NaN: ``spike(NaN) = NaN`` (not 0), so a NaN membrane shows up as NaN spikes downstream instead of
+vanishing as silence.
 """
 from __future__ import annotations
 
 import math
 
 import numpy as np
-from numba.extending import register_jitable
-
-from .exp_neg import exp_neg
 
 SIGMOID, ARCTAN, RECTANGULAR = 0, 1, 2
 ONE, HALF = np.float32(1.0), np.float32(0.5)   # exact in every float dtype: never promote float32 to float64
@@ -29,11 +28,15 @@ class Surrogate:
     alpha: float = 1.0
 
     def spike(self, x: np.ndarray) -> np.ndarray:
-        """Heaviside step: 1 where x >= 0, else 0 (same dtype as x)."""
-        return (x >= 0).astype(x.dtype)
+        """Heaviside step: 1 where x >= 0, else 0 (same dtype as x); NaN stays NaN."""
+        return np.where(np.isnan(x), x, x >= 0).astype(x.dtype)
 
     def grad(self, x):
         """d primitive / dx, in x's float dtype (float16 and integers are computed in float64)."""
+        if self.kind not in GRADS:
+            raise ValueError(f"{type(self).__name__}: unknown surrogate kind {self.kind!r}; known kinds are "
+                             f"{sorted(GRADS)} (SIGMOID, ARCTAN, RECTANGULAR); subclass one of Sigmoid, ArcTan, "
+                             "Rectangular or override grad")
         x = np.asarray(x)
         if x.dtype not in (np.float32, np.float64):
             x = x.astype(np.float64)
@@ -44,21 +47,18 @@ class Surrogate:
         return f"{type(self).__name__}(alpha={self.alpha})"
 
 
-@register_jitable(inline="always")
 def sigmoid_grad(x, alpha, dt):
     """alpha e / (1 + e)^2 with e = exp(-alpha |x|)  (= alpha sigmoid(alpha x) (1 - sigmoid(alpha x)))."""
-    e = exp_neg(alpha * np.abs(x), dt)           # in (0, 1]: no overflow
+    e = np.exp(-(alpha * np.abs(x)))             # in (0, 1]: no overflow
     return alpha * e / ((ONE + e) * (ONE + e))
 
 
-@register_jitable(inline="always")
 def arctan_grad(x, alpha, dt):
     """(alpha/2) / (1 + z^2) with z = (pi/2) alpha x."""
     z = dt(0.5 * math.pi) * alpha * x
     return HALF * alpha / (ONE + z * z)
 
 
-@register_jitable(inline="always")
 def rectangular_grad(x, alpha, dt):
     """1/a on |x| < a/2, else 0 (a = alpha, the window width)."""
     return (np.abs(x) < HALF * alpha) * (ONE / alpha)
@@ -70,8 +70,8 @@ GRADS = {SIGMOID: sigmoid_grad, ARCTAN: arctan_grad, RECTANGULAR: rectangular_gr
 class Sigmoid(Surrogate):
     """primitive(x) = sigmoid(alpha x);  grad(x) = alpha sigmoid(alpha x)(1 - sigmoid(alpha x)).
 
-    grad is evaluated as ``alpha e / (1 + e)^2`` with ``e = exp(-alpha |x|)`` (symmetric, no overflow;
-    exp by ``exp_neg``). SmoothSpike / spikingjelly default: alpha = 4.
+    grad is evaluated as ``alpha e / (1 + e)^2`` with ``e = exp(-alpha |x|)`` (symmetric, no overflow).
+    SmoothSpike / spikingjelly default: alpha = 4.
     """
     kind = SIGMOID
 
@@ -110,6 +110,3 @@ class Rectangular(Surrogate):
 
     def primitive(self, x):
         return np.clip(x / self.alpha + 0.5, 0.0, 1.0)
-
-
-

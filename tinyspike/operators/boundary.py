@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
 
+from .. import backends
 from .encoding import if_encode
 from .fixedpoint import from_fixed, to_fixed
 
@@ -45,7 +45,7 @@ class IFBoundary:
         return if_encode(current, theta=self.T << ADC_GUARD_BITS, T=self.T, levels=self.levels)
 
     def kernel_params(self) -> np.ndarray:
-        """(scale, lim, theta, T, cap) for the numba kernels' copy of `encode`."""
+        """(scale, lim, theta, T, cap) for the kernels' copy of `encode` (``tinyspike/kernels/operators``)."""
         g = self.frac_bits + ADC_GUARD_BITS
         return np.array([2.0 ** g, self.x_range * 2.0 ** g, self.T << ADC_GUARD_BITS, self.T,
                          self.T * self.levels], dtype=np.float64)
@@ -55,12 +55,14 @@ class IFBoundary:
 
 
 def check_backend(backend: str, where: str) -> None:
-    if backend not in ("numba", "numpy"):
-        raise ValueError(f"{where}: backend must be 'numba' (fused kernel) or 'numpy' (the specification), "
-                         f"got {backend!r}")
+    """'fast' (the fused kernel, the default), 'reference' (alias 'numpy': the specification) or a kernel name."""
+    backends.check(backend, where)
 
 
 def check_finite_or_inf(x, where: str) -> None:
+    """Refuse what is not a real number (TypeError) and NaN (ValueError); +-inf saturate."""
+    if x.dtype.kind not in "biuf":
+        raise TypeError(f"{where}: input must be real numbers (bool, int or float), got dtype {x.dtype}")
     if np.isnan(x).any():
         raise ValueError(f"{where}: input holds {int(np.isnan(x).sum())} NaN value(s); the spiking operators "
                          "need finite inputs (+-inf saturate at +-x_range)")
@@ -79,21 +81,3 @@ def out_dtype(like: np.ndarray):
 def float_out(y: np.ndarray, like: np.ndarray) -> np.ndarray:
     """Return in the caller's float dtype (float64 for integer inputs)."""
     return y.astype(out_dtype(like), copy=False)
-
-
-# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
-# checked through the kernels in tests/operators/test_kernels.py)
-
-@njit(cache=True, inline="always")
-def if_encode_scalar(x, scale, lim, theta, T, cap):
-    """to_fixed then if_encode (boundary.IFBoundary.encode) for one float."""
-    v = x * scale
-    if v > lim:
-        v = lim
-    elif v < -lim:
-        v = -lim
-    c = np.int64(np.rint(v))
-    mag = (T * abs(c) + theta // 2) // theta
-    if mag > cap:
-        mag = cap
-    return -mag if c < 0 else mag

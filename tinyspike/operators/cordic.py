@@ -11,7 +11,6 @@ that multiplies the norm's reciprocal (see norms.py). Only adds, compares and sh
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from .fixedpoint import SPIKE_INT
 
@@ -65,19 +64,3 @@ def cordic_truncation_bound(d: int, iterations: int) -> float:
     width = 1 << depth
     return sum(np.sqrt(width >> (level + 1)) * iterations * np.sqrt(2.0) * G * G ** (depth - level - 1)
                for level in range(depth))
-
-
-# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
-# checked through the kernels in tests/operators/test_kernels.py)
-
-@njit(cache=True)
-def cordic_vectoring_scalar(x, y, iterations):
-    """cordic.cordic_vectoring for one pair."""
-    x = abs(x)
-    for i in range(iterations):
-        xs, ys = x >> i, y >> i
-        if y >= 0:
-            x, y = x + ys, y - xs
-        else:
-            x, y = x - ys, y + xs
-    return x

@@ -10,10 +10,9 @@ Its relative error is at most (h ln 2)^2/8 2^h with h = 1/K, on the whole line (
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
-from .fixedpoint import SPIKE_INT, rshift_round, rshift_round_scalar
-from .pwl import PWLTable, build_pwl_table, pwl_evaluate, pwl_scalar
+from .fixedpoint import SPIKE_INT, rshift_round
+from .pwl import PWLTable, build_pwl_table, pwl_evaluate
 from .shift import constant_multiplier, scale_by_constant
 
 LOG2E = float(np.log2(np.e))
@@ -88,16 +87,3 @@ class Base2Exp:
     def __call__(self, x_q) -> np.ndarray:
         y = scale_by_constant(x_q, self.m, self.s + self.in_bits - self.frac_bits)   # x log2 e, frac_bits
         return exp2_fixed(y, self.table)
-
-
-# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
-# checked through the kernels in tests/operators/test_kernels.py)
-
-@njit(cache=True, inline="always")
-def exp2_scalar(y, lo, w, K, in_bits, start, slope):
-    """exponential.exp2_fixed for one integer."""
-    i = y >> in_bits
-    v = pwl_scalar(y - (i << in_bits), lo, w, K, in_bits, start, slope)
-    if i >= 0:
-        return v << i
-    return rshift_round_scalar(v, min(-i, 62))

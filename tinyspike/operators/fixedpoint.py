@@ -7,7 +7,6 @@ shift, and integer multiply by a constant (a synaptic weight).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 SPIKE_INT = np.int64          # the dtype of every count on the spiking path
 _POW2 = np.array([1 << k for k in range(63)], dtype=SPIKE_INT)   # 2^0 .. 2^62
@@ -57,26 +56,3 @@ def check_headroom(bits: float, where: str, what_to_do: str) -> None:
     """Raise if a product needs more than 62 bits (int64 keeps one sign bit and one spare)."""
     if bits > 62:
         raise ValueError(f"{where}: an intermediate needs {bits:.1f} bits, more than int64 holds; {what_to_do}")
-
-
-# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
-# checked through the kernels in tests/operators/test_kernels.py)
-
-@njit(cache=True, inline="always")
-def rshift_round_scalar(v, s):
-    """round(v / 2^s), half up; s <= 0 is a left shift (fixedpoint.rshift_round)."""
-    if s <= 0:
-        return v << -s
-    if s > 62:
-        s = 62
-    return (v + (np.int64(1) << (s - 1))) >> s
-
-
-@njit(cache=True, inline="always")
-def bit_length_scalar(v):
-    """bit_length for one non-negative integer."""
-    b = 0
-    while v > 0 and b < 63:
-        v >>= 1
-        b += 1
-    return b

@@ -8,13 +8,12 @@ The chord error of Q is at most h^2/8 max|Q''| = h^2/8 phi(1) (h = L/K, phi the 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 from scipy.special import erfc
 
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
-from .boundary import if_encode_scalar
-from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, rshift_round_scalar
-from .pwl import build_pwl_table, pwl_evaluate, pwl_scalar
+from ..backends import FAST, kernel
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
+from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round
+from .pwl import build_pwl_table, pwl_evaluate
 
 GELU_SLOPE_MAX = 1.1290    # max |d/dx x Phi(x)| = Phi(sqrt 2) + sqrt 2 phi(sqrt 2)
 PHI_AT_1 = float(np.exp(-0.5) / np.sqrt(2.0 * np.pi))      # max_t t phi(t) = phi(1)
@@ -34,7 +33,7 @@ class SpikingGELU:
     """GELU(x) = x Phi(x) on the spiking path; knobs T, levels, x_range, K, L, phi_bits, out_bits."""
 
     def __init__(self, *, T: int = 16, levels: int = 2**16, x_range: float = 64.0, K: int = 256,
-                 L: float = 8.0, phi_bits: int = 30, out_bits: int = 24, backend: str = "numba"):
+                 L: float = 8.0, phi_bits: int = 30, out_bits: int = 24, backend: str = FAST):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         self._table = build_pwl_table(gaussian_tail, 0.0, L, K, F, phi_bits)
@@ -70,13 +69,9 @@ class SpikingGELU:
     def __call__(self, x) -> np.ndarray:
         x = np.asarray(x)
         check_finite_or_inf(x, "SpikingGELU")
-        if self.backend == "numba":                                   # fused kernel
-            out = np.empty(x.shape, np.float64)
-            t = self._table
-            xr = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)       # one compiled signature
-            gelu_kernel(xr, self.boundary.kernel_params(), table_params(t), t.start, t.slope, self.one,
-                        self.F + self.phi_bits - self.out_bits, self.out_bits, out.reshape(-1))
-            return float_out(out, x)
+        fused = kernel("SpikingGELU", self.backend)               # same integer steps, compiled
+        if fused is not None:
+            return fused(self, x)
         return self.forward_numpy(x)
 
     def spike_counts(self, x) -> dict:
@@ -89,18 +84,3 @@ class SpikingGELU:
         """The specification: every integer step as a NumPy array operation, then the read-out."""
         x = np.asarray(x)
         return float_out(from_fixed(self.spike_counts(x)["y"], self.out_bits), x)
-
-
-# ---- the numba kernel: the same integer steps fused per row / element; the NumPy code above is its
-# specification (tests/operators/test_kernels.py: equal bit for bit, also with NUMBA_DISABLE_JIT=1)
-
-@njit(parallel=True, cache=True)
-def gelu_kernel(x, enc, tab, start, slope, one, shift, out_bits, out):
-    """x (N,) float -> out (N,) float: gelu.SpikingGELU."""
-    hi = tab[0] + tab[2] * tab[1]
-    for i in prange(x.shape[0]):
-        q = if_encode_scalar(x[i], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
-        a = abs(q)
-        tail = np.int64(0) if a >= hi else pwl_scalar(a, tab[0], tab[1], tab[2], tab[3], start, slope)
-        phi = one - tail if q >= 0 else tail
-        out[i] = rshift_round_scalar(q * phi, shift) * 2.0 ** -out_bits

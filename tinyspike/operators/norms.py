@@ -13,14 +13,12 @@ tree gives N = G^depth ||row||; (3) a division group per entry gives u = floor(|
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, if_encode_scalar
-from .cordic import (cordic_angle_bound, cordic_gain, cordic_truncation_bound, cordic_vectoring_scalar,
-                     l2_norm_tree, tree_depth)
+from ..backends import FAST, kernel
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
+from .cordic import cordic_angle_bound, cordic_gain, cordic_truncation_bound, l2_norm_tree, tree_depth
 from .division import divide_signed
-from .fixedpoint import (SPIKE_INT, bit_length, bit_length_scalar, check_headroom, from_fixed, rshift_round,
-                         rshift_round_scalar, to_fixed)
+from .fixedpoint import SPIKE_INT, bit_length, check_headroom, from_fixed, rshift_round, to_fixed
 
 ROW_BITS = 30        # after normalisation each row's largest entry lies in [2^29, 2^30)
 EPS_GUARD_BITS = 8   # eps is represented 8 bits finer than one input level
@@ -81,13 +79,9 @@ class _CordicNorm:
     def _run(self, x, gamma, beta, eps):
         """Shared entry: prepare, then run the kernel or the specification."""
         x, eps_q, g_q, b_q, shift, depth = self._prepare(x, gamma, beta, eps)
-        d = x.shape[-1]
-        if self.backend == "numba":
-            xr = np.ascontiguousarray(x, dtype=np.float64).reshape(-1, d)
-            out = np.empty(xr.shape, np.float64)
-            norm_kernel(xr, self.boundary.kernel_params(), self.center, EPS_GUARD_BITS, eps_q, 1 << depth,
-                        self.iterations, self.n, g_q, b_q, shift, self.out_bits, out)
-            return float_out(out.reshape(x.shape), x)
+        fused = kernel("SpikingNorm", self.backend)               # same integer steps, compiled
+        if fused is not None:
+            return fused(self, x, eps_q, g_q, b_q, shift, depth)
         return float_out(from_fixed(self._counts(x, eps_q, g_q, b_q, shift)["y"], self.out_bits), x)
 
     def forward_numpy(self, x, gamma, beta=None, eps: float | None = None) -> np.ndarray:
@@ -146,7 +140,7 @@ class SpikingRMSNorm(_CordicNorm):
     center = False
 
     def __init__(self, *, T: int = 16, levels: int = 2**18, x_range: float = 256.0, iterations: int = 16,
-                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = "numba"):
+                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = FAST):
         super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits, backend)
 
     def __call__(self, x, gamma, eps: float = 1e-6) -> np.ndarray:
@@ -160,45 +154,8 @@ class SpikingLayerNorm(_CordicNorm):
     default_eps = 1e-12
 
     def __init__(self, *, T: int = 16, levels: int = 2**18, x_range: float = 256.0, iterations: int = 16,
-                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = "numba"):
+                 n: int = 32, gamma_bits: int = 16, out_bits: int = 24, backend: str = FAST):
         super().__init__(T, levels, x_range, iterations, n, gamma_bits, out_bits, backend)
 
     def __call__(self, x, gamma, beta, eps: float = 1e-12) -> np.ndarray:
         return self._run(x, gamma, beta, eps)
-
-
-# ---- the numba kernel: the same integer steps fused per row / element; the NumPy code above is its
-# specification (tests/operators/test_kernels.py: equal bit for bit, also with NUMBA_DISABLE_JIT=1)
-
-@njit(parallel=True, cache=True)
-def norm_kernel(x, enc, center, eps_guard, eps_q, width, iterations, n, g_q, b_q, shift, out_bits, out):
-    """x (rows, d) float -> out (rows, d) float: norms.SpikingLayerNorm (center=True) / SpikingRMSNorm.
-    eps_q: the eps entry (int); g_q: (d,) folded gamma'; b_q: (d,) beta (zeros for RMSNorm)."""
-    rows, d = x.shape
-    for r in prange(rows):
-        buf = np.zeros(width, np.int64)
-        total = np.int64(0)
-        for j in range(d):
-            buf[j] = if_encode_scalar(x[r, j], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
-            total += buf[j]
-        for j in range(d):
-            buf[j] = ((d * buf[j] - total) if center else buf[j]) << eps_guard
-        buf[d] = eps_q
-        mx = np.int64(0)
-        for j in range(d + 1):
-            mx = max(mx, abs(buf[j]))
-        sh = ROW_BITS - bit_length_scalar(mx)
-        for j in range(d + 1):
-            buf[j] = buf[j] << sh if sh >= 0 else rshift_round_scalar(buf[j], -sh)
-        c = buf[:d].copy()
-        k = width
-        while k > 1:
-            for j in range(k // 2):
-                buf[j] = cordic_vectoring_scalar(buf[2 * j], buf[2 * j + 1], iterations)
-            k //= 2
-        N = max(buf[0], np.int64(1))
-        for j in range(d):
-            u = (abs(c[j]) << n) // N
-            if c[j] < 0:
-                u = -u
-            out[r, j] = (rshift_round_scalar(u * g_q[j], shift) + b_q[j]) * 2.0 ** -out_bits

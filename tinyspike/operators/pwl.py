@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
-from numba import njit
 
-from .fixedpoint import SPIKE_INT, check_headroom, rshift_round, rshift_round_scalar
+from .fixedpoint import SPIKE_INT, check_headroom, rshift_round
 
 
 @dataclass(frozen=True)
@@ -82,20 +81,3 @@ def pwl_evaluate(x_q, table: PWLTable) -> np.ndarray:
     k = thermometer_segment(x_q, table)
     offset = x_q - (table.lo_q + k * table.width_q)                # in [0, w]
     return table.start[k] + rshift_round(table.slope[k] * offset, table.in_bits)
-
-
-# ---- the scalar numba version used inside the fused operator kernels (same integer steps as above;
-# checked through the kernels in tests/operators/test_kernels.py)
-
-@njit(cache=True, inline="always")
-def pwl_scalar(x, lo, w, K, in_bits, start, slope):
-    """pwl.pwl_evaluate for one integer."""
-    hi = lo + K * w
-    if x < lo:
-        x = lo
-    elif x > hi:
-        x = hi
-    k = (x - lo) // w
-    if k > K - 1:
-        k = K - 1
-    return start[k] + rshift_round_scalar(slope[k] * (x - (lo + k * w)), in_bits)

@@ -10,13 +10,12 @@ x e^{-L} / (1 + e^{-L}) (0.13 at x = 20) for L = 5.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
+from ..backends import FAST, kernel
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
 from .division import divide
-from .boundary import if_encode_scalar
-from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_chord_exp, exp2_scalar, exp_pwl
-from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, rshift_round_scalar, to_fixed
+from .exponential import LOG2E, Base2Exp, build_pwl_table, eps_chord_exp, exp_pwl
+from .fixedpoint import SPIKE_INT, check_headroom, from_fixed, rshift_round, to_fixed
 
 SILU_SLOPE_MAX = 1.0999    # max |d/dx x sigma(x)|, at x ~ 2.4
 
@@ -26,7 +25,7 @@ class SpikingSiLU:
 
     def __init__(self, *, T: int = 16, levels: int = 2**16, x_range: float = 64.0, K: int = 64,
                  L: float = 5.0, exp: str = "base2", symmetric: bool = True, n: int = 30,
-                 exp_bits: int = 30, out_bits: int = 24, backend: str = "numba"):
+                 exp_bits: int = 30, out_bits: int = 24, backend: str = FAST):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         if exp not in ("base2", "pwl"):
@@ -91,14 +90,9 @@ class SpikingSiLU:
     def __call__(self, x) -> np.ndarray:
         x = np.asarray(x)
         check_finite_or_inf(x, "SpikingSiLU")
-        if self.backend == "numba" and self.symmetric and self.exp == "base2":   # fused kernel
-            out = np.empty(x.shape, np.float64)
-            e = self._exp
-            xr = np.ascontiguousarray(x, dtype=np.float64).reshape(-1)       # one compiled signature
-            silu_base2_kernel(xr, self.boundary.kernel_params(), e.m, e.s + e.in_bits - e.frac_bits,
-                              table_params(e.table), e.table.start, e.table.slope, self.one, self.n,
-                              self.F + self.n - self.out_bits, self.out_bits, out.reshape(-1))
-            return float_out(out, x)
+        fused = kernel("SpikingSiLU", self.backend)               # same integer steps, compiled
+        if fused is not None and self.symmetric and self.exp == "base2":
+            return fused(self, x)
         return self.forward_numpy(x)
 
     def spike_counts(self, x) -> dict:
@@ -111,17 +105,3 @@ class SpikingSiLU:
         """The specification: every integer step as a NumPy array operation, then the read-out."""
         x = np.asarray(x)
         return float_out(from_fixed(self.spike_counts(x)["y"], self.out_bits), x)
-
-
-# ---- the numba kernel: the same integer steps fused per row / element; the NumPy code above is its
-# specification (tests/operators/test_kernels.py: equal bit for bit, also with NUMBA_DISABLE_JIT=1)
-
-@njit(parallel=True, cache=True)
-def silu_base2_kernel(x, enc, m, s, tab, start, slope, one, n, shift, out_bits, out):
-    """x (N,) float -> out (N,) float: silu.SpikingSiLU, symmetric, exp='base2'."""
-    for i in prange(x.shape[0]):
-        q = if_encode_scalar(x[i], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
-        E = exp2_scalar(rshift_round_scalar(-abs(q) * m, s), tab[0], tab[1], tab[2], tab[3], start, slope)
-        num = one if q >= 0 else E
-        sig = (num << n) // (one + E)
-        out[i] = rshift_round_scalar(q * sig, shift) * 2.0 ** -out_bits

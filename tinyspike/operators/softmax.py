@@ -8,13 +8,12 @@ The row sum is an integer sum of counts; each p_j is the count of a division gro
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
 
-from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out, table_params
+from ..backends import FAST, kernel
+from .boundary import IFBoundary, check_backend, check_finite_or_inf, float_out
 from .division import divide
-from .boundary import if_encode_scalar
-from .exponential import LOG2E, Base2Exp, eps_chord_exp, exp2_scalar, exp_pwl, exp_table
-from .fixedpoint import check_headroom, from_fixed, rshift_round_scalar, to_fixed
+from .exponential import LOG2E, Base2Exp, eps_chord_exp, exp_pwl, exp_table
+from .fixedpoint import check_headroom, from_fixed, to_fixed
 
 
 class SpikingSoftmax:
@@ -22,7 +21,7 @@ class SpikingSoftmax:
 
     def __init__(self, *, T: int = 16, levels: int = 2**17, x_range: float = 128.0, K: int = 64,
                  L: float = 5.0, exp: str = "base2", n: int = 30, exp_bits: int = 30,
-                 backend: str = "numba"):
+                 backend: str = FAST):
         self.boundary = IFBoundary(T, levels, x_range)
         F = self.boundary.frac_bits
         if exp == "base2":
@@ -46,14 +45,9 @@ class SpikingSoftmax:
     def __call__(self, x, axis: int = -1) -> np.ndarray:
         x = np.asarray(x)
         check_finite_or_inf(x, "SpikingSoftmax")
-        if self.backend == "numba" and self.exp == "base2":      # fused kernel, same integer steps
-            xr = np.ascontiguousarray(np.moveaxis(x, axis, -1), dtype=np.float64)   # one compiled signature
-            out = np.empty(xr.shape, np.float64)
-            e = self._exp
-            softmax_base2_kernel(xr.reshape(-1, xr.shape[-1]), self.boundary.kernel_params(), e.m,
-                                         e.s + e.in_bits - e.frac_bits, table_params(e.table), e.table.start,
-                                         e.table.slope, self.n, out.reshape(-1, xr.shape[-1]))
-            return float_out(np.moveaxis(out, -1, axis), x)
+        fused = kernel("SpikingSoftmax", self.backend)            # same integer steps, compiled
+        if fused is not None and self.exp == "base2":
+            return fused(self, x, axis)
         return self.forward_numpy(x, axis)
 
     def error_bound(self, x, axis: int = -1) -> np.ndarray:
@@ -93,26 +87,3 @@ class SpikingSoftmax:
         """The specification: every integer step as a NumPy array operation, then the read-out."""
         x = np.asarray(x)
         return float_out(np.moveaxis(from_fixed(self.spike_counts(x, axis)["p"], self.n), -1, axis), x)
-
-
-# ---- the numba kernel: the same integer steps fused per row / element; the NumPy code above is its
-# specification (tests/operators/test_kernels.py: equal bit for bit, also with NUMBA_DISABLE_JIT=1)
-
-@njit(parallel=True, cache=True)
-def softmax_base2_kernel(x, enc, m, s, tab, start, slope, n, out):
-    """x (rows, S) float -> out (rows, S) float: SpikingSoftmax with exp='base2'.
-    enc = (scale, lim, theta, T, cap); tab = (lo, w, K, in_bits)."""
-    rows, S = x.shape
-    for r in prange(rows):
-        q = np.empty(S, np.int64)
-        mx = np.iinfo(np.int64).min
-        for j in range(S):
-            q[j] = if_encode_scalar(x[r, j], enc[0], enc[1], np.int64(enc[2]), np.int64(enc[3]), np.int64(enc[4]))
-            mx = max(mx, q[j])
-        total = np.int64(0)
-        for j in range(S):
-            y = rshift_round_scalar((q[j] - mx) * m, s)
-            q[j] = exp2_scalar(y, tab[0], tab[1], tab[2], tab[3], start, slope)
-            total += q[j]
-        for j in range(S):
-            out[r, j] = ((q[j] << n) // total) * 2.0 ** -n

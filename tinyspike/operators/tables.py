@@ -184,7 +184,7 @@ def main(argv=None):
                      ["knobs", "max abs err", "max rel err", "bound (max)", "within"], rows)
     timing = [] if args.no_time else timing_rows(args.quick)
     if timing:
-        _print_table("Time (median of 3, s): spiking (numba) vs float NumPy, same run",
+        _print_table("Time (median of 3, s): spiking (compiled kernels) vs float NumPy, same run",
                      ["operator", "shape", "spiking s", "float s", "ratio"], timing)
     summary = {"rates": rates,
                "defaults": {name: {"max_abs": rows[0][1], "max_rel": rows[0][2]} for name, rows in comp.items()},

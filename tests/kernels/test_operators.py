@@ -1,4 +1,5 @@
-"""The fused numba kernels give bit-for-bit the NumPy specification's results (also with NUMBA_DISABLE_JIT=1)."""
+"""The fused operator kernels (tinyspike/kernels/operators) give bit for bit their reference's results (also with
+NUMBA_DISABLE_JIT=1)."""
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st

@@ -1,4 +1,6 @@
-"""e^{-a} for a >= 0 from +, -, * and an exact power of two: one formula for NumPy arrays and numba scalars.
+"""Kernel of the sigmoid surrogate's exponential: e^{-a} for a >= 0 from +, -, * and an exact power of two.
+
+One formula for NumPy arrays and numba scalars.
 
 Why not ``np.exp`` / ``math.exp``: numba calls libm's scalar exp, which stops the LIF backward loop from
 vectorising (it then costs ~10x a memory copy), and NumPy's SIMD exp may differ from libm's in the last
@@ -11,7 +13,7 @@ order, same dtype, so the results are identical.
 
 with d = 12 in float64 (truncation r^13 / 13! < 2e-16 relative) and d = 7 in float32 (r^8 / 8! < 6e-9,
 a tenth of float32's rounding): within 2 ulp of e^{-a} in float64 and 1 ulp in float32
-(tests/neurons/test_exp_neg.py). 2^{-k} is built as a float's bit pattern (``pow2_neg``). Beyond A_MAX = 87,
+(tests/kernels/test_exp_neg.py). 2^{-k} is built as a float's bit pattern (``pow2_neg``). Beyond A_MAX = 87,
 where e^{-a} < 1.7e-38 nears float32's smallest normal number, the result is 0 in both dtypes: no
 subnormal number is ever formed (they cost ~100 cycles each on x86). NaN also gives 0.
 """

@@ -6,7 +6,7 @@ from numba import njit
 
 from tinyspike.testing.strategies import seeds
 from tinyspike.transforms import sylvester
-from tinyspike.transforms.simd_butterfly import (butterfly_pass, butterfly_pass_radix, lanes, vector_butterflies,
+from tinyspike.kernels.simd_butterfly import (butterfly_pass, butterfly_pass_radix, lanes, vector_butterflies,
                                                    vector_combination)
 
 dtypes = st.sampled_from([np.float32, np.float64])

@@ -5,7 +5,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 from numba import njit
 
-from tinyspike.neurons.exp_neg import A_MAX, exp_neg, pow2_neg
+from tinyspike.kernels.exp_neg import A_MAX, exp_neg, pow2_neg
 
 ULPS = {np.float32: 1, np.float64: 2}
 

@@ -1,0 +1,94 @@
+"""The backend switch: the reference code is free of kernels, and TINYSPIKE_BACKEND=reference trains a
+SmoothSpike model without ever importing numba, to the same losses as the compiled kernels."""
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tinyspike import backends
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = ROOT / "tinyspike"
+
+# A tiny SmoothSpike model (H1, H2, H3 learnable), float64, a few AdamW steps on fixed masked batches.
+TRAIN = r"""
+import json, sys
+import numpy as np
+from tinyspike.data.masking import IGNORE, mask_tokens
+from tinyspike.layers import cross_entropy_backward, cross_entropy_forward
+from tinyspike.models.config import ModelConfig
+from tinyspike.models.spiking_lm import MaskedLM
+from tinyspike.training import AdamW
+
+cfg = ModelConfig(vocab_size=40, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=12, T=2, h1="learnable",
+                  h2="learnable", h3="learnable", dtype="float64")
+model = MaskedLM(cfg)
+opt = AdamW(model.parameters(), lr=3e-3)
+rng = np.random.default_rng(0)
+ids = np.tile(np.arange(5, 17), (6, 1))
+losses = []
+for _ in range(4):
+    x, labels = mask_tokens(ids, rng, mask_id=4, vocab_size=40, special_ids=(0, 1, 2, 3, 4))
+    pos = labels != IGNORE
+    logits = model.forward(x, np.zeros_like(x), np.ones_like(x), pos)
+    loss, cache = cross_entropy_forward(logits, labels[pos])
+    opt.zero_grad()
+    model.backward(cross_entropy_backward(cache))
+    opt.step()
+    losses.append(float(loss))
+print(json.dumps({"losses": losses, "numba": "numba" in sys.modules, "llvmlite": "llvmlite" in sys.modules}))
+"""
+LOSS_RTOL = 1e-12  # float64: the backends differ by a few ulp per operation (sigmoid derivative, RMSNorm sums)
+
+
+def _train(backend: str) -> dict:
+    env = dict(os.environ, TINYSPIKE_BACKEND=backend, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", TRAIN], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_reference_backend_trains_smoothspike_without_numba_and_matches_the_kernels():
+    ref, fast = _train("reference"), _train("fast")
+    assert not ref["numba"] and not ref["llvmlite"]
+    assert fast["numba"]                                           # the fast run did use the kernels
+    assert all(np.isfinite(ref["losses"]))
+    np.testing.assert_allclose(ref["losses"], fast["losses"], rtol=LOSS_RTOL)
+
+
+def test_reference_modules_mention_neither_numba_nor_llvmlite():
+    """Everything under tinyspike/ except tinyspike/kernels/ is reference code."""
+    hits = []
+    for path in sorted(PACKAGE.rglob("*")):
+        if not path.is_file() or "__pycache__" in path.parts or path.is_relative_to(PACKAGE / "kernels"):
+            continue
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            if re.search(r"numba|llvmlite", line, re.IGNORECASE):
+                hits.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert not hits, "\n".join(hits)
+
+
+def test_every_kernel_is_registered_under_the_reference_it_implements():
+    backends.kernel_names()                                       # imports tinyspike.kernels
+    registered = {name for name, impls in backends._registry.items() if "numba" in impls}
+    assert registered >= {"lif_forward", "lif_backward", "fwht", "rmsnorm_forward", "rmsnorm_backward",
+                          "SpikingSoftmax", "SpikingSiLU", "SpikingGELU", "SpikingNorm"}
+    assert backends.kernel("fwht", "reference") is None and backends.kernel("fwht", "numpy") is None
+
+
+@pytest.mark.parametrize("bad", ["torch", "", None, 3])
+def test_an_unknown_backend_name_is_one_clear_error(bad):
+    with pytest.raises(ValueError, match="backend must be 'fast'"):
+        backends.check(bad, "RMSNorm")
+
+
+def test_an_unknown_backend_in_the_environment_names_the_variable(monkeypatch):
+    monkeypatch.setenv("TINYSPIKE_BACKEND", "cuda")
+    with pytest.raises(ValueError, match="TINYSPIKE_BACKEND"):
+        backends.kernel("fwht")
