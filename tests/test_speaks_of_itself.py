@@ -3,7 +3,7 @@ import pathlib
 import re
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-OUTSIDE = re.compile(r"REFERENCE\.md|\.\./shared|\bshared/(data|bench|papers)|/work/|/tmp/exp")
+OUTSIDE = re.compile(r"REFERENCE\.md|\.\./shared|\bshared/(data|bench|papers)|/work/|/tmp/exp|\bthe issue\b|issue's")
 
 
 def _files():
