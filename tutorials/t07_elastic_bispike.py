@@ -21,7 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from tinyspike.neurons.elastic import ElasticBiSpike, ElasticConfig, elastic_backward, elastic_forward
-from tinyspike.neurons.encoding import direct_encode_forward
+from tinyspike.neurons.direct_encoding import direct_encode_forward
 from tinyspike.neurons.stats import firing_rate
 
 FAST = os.environ.get("TINYSPIKE_FAST") == "1"

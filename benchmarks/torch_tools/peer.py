@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from tinyspike.export.batches import synthetic_mlm_batch
-from tinyspike.export.convert import to_torch
+from tinyspike.export.torch_weights import to_torch
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM
 

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from tinyspike.export.batches import synthetic_mlm_batch
-from tinyspike.export.convert import to_torch
+from tinyspike.export.torch_weights import to_torch
 from tinyspike.export.model import NEURONS
 from tinyspike.export.presets import add_model_args, model_config
 from tinyspike.models.config import ModelConfig

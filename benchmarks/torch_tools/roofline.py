@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch.utils._python_dispatch import TorchDispatchMode
 
 from tinyspike.export.batches import synthetic_mlm_batch
-from tinyspike.export.convert import to_torch
+from tinyspike.export.torch_weights import to_torch
 from tinyspike.export.presets import add_model_args, model_config
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM

@@ -3,7 +3,7 @@ import numpy as np
 from hypothesis import given, strategies as st
 
 from tinyspike.neurons import stats
-from tinyspike.neurons.encoding import (direct_encode_backward, direct_encode_forward, mean_readout_backward,
+from tinyspike.neurons.direct_encoding import (direct_encode_backward, direct_encode_forward, mean_readout_backward,
                                         mean_readout_forward)
 from tinyspike.testing import gradcheck
 from tinyspike.testing.strategies import seeds, shapes

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from tinyspike.operators.boundary import IFBoundary
-from tinyspike.operators.encoding import if_decode, if_encode, if_encode_simulated
+from tinyspike.operators.signed_if_encoding import if_decode, if_encode, if_encode_simulated
 from tinyspike.operators.fixedpoint import SPIKE_INT
 from tinyspike.testing.strategies import seeds
 

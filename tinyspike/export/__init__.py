@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import importlib
 
-_EXPORTS = {"to_torch": "convert", "from_torch": "convert"}
+_EXPORTS = {"to_torch": "torch_weights", "from_torch": "torch_weights"}
 INSTALL_HINT = "pip install 'tinyspike[torch]'  (torch==2.13.0; the CPU wheel is enough for the parity tests)"
 
 

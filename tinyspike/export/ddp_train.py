@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 
 from ..models.spiking_lm import MaskedLM
 from .batches import synthetic_mlm_batch
-from .convert import from_torch, to_torch
+from .torch_weights import from_torch, to_torch
 from .presets import add_model_args, model_config
 
 def parse_args(argv=None):

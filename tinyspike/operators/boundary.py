@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import backends
-from .encoding import if_encode
+from .signed_if_encoding import if_encode
 from .fixedpoint import from_fixed, to_fixed
 
 ADC_GUARD_BITS = 8     # the input current is sampled 8 bits finer than one spike-count level

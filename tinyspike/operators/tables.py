@@ -21,10 +21,10 @@ from .cordic import cordic_angle_bound, cordic_gain, l2_norm_tree, tree_depth
 from .division import divide
 from .exponential import eps_exp, eps_exp2, exp2_fixed, exp2_table, exp_pwl, exp_table
 from .fixedpoint import SPIKE_INT
-from .gelu import SpikingGELU
+from .spiking_gelu import SpikingGELU
 from .norms import SpikingLayerNorm, SpikingRMSNorm
 from .silu import SpikingSiLU
-from .softmax import SpikingSoftmax
+from .spiking_softmax import SpikingSoftmax
 
 
 def _print_table(title, header, rows):

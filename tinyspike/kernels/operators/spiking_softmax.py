@@ -1,4 +1,4 @@
-"""Fused kernel of ``tinyspike/operators/softmax.py``'s ``SpikingSoftmax``: the same integer steps per row,
+"""Fused kernel of ``tinyspike/operators/spiking_softmax.py``'s ``SpikingSoftmax``: the same integer steps per row,
 compiled.
 
 The reference's NumPy code (``SpikingSoftmax.forward_numpy``) is the specification: equal bit for bit

@@ -1,4 +1,4 @@
-"""Fused kernel of ``tinyspike/operators/gelu.py``'s ``SpikingGELU``: the same integer steps per element, compiled.
+"""Fused kernel of ``tinyspike/operators/spiking_gelu.py``'s ``SpikingGELU``: the same integer steps per element, compiled.
 
 The reference's NumPy code (``SpikingGELU.forward_numpy``) is the specification: equal bit for bit
 (``tests/kernels/test_operators.py``, also with ``NUMBA_DISABLE_JIT=1``). ``spiking_gelu`` is registered as the
