@@ -1,6 +1,7 @@
 """Turn the result files into docs/results.md's tables and figures.
 
-``python -m experiments.summarise RESULTS --out docs/results.md --figures docs/figures/results [--intro FILE]``
+``python -m experiments.summarise RESULTS --out docs/results.md --figures docs/figures/results [--intro FILE]
+[--reference results/reference-rows.json]``
 
 Every number comes from a result file; a cell with no result reads "not yet measured". Fine-tuning
 cells are mean ± standard deviation over the seeds that finished (n given); the GLUE average is the
@@ -304,7 +305,31 @@ def pending(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "") -> str:
+def reference_section(reference: dict | None, results: list[dict]) -> list[str]:
+    """The majority and bag-of-words rows on the same dev sets, and where the spiking models stand against them."""
+    if not reference:
+        return []
+    lines = ["## Reference rows: majority class and bag of words (GLUE dev, × 100)\n",
+             "Computed by `experiments/reference_rows.py` from each task's training set: the majority class, and "
+             "an L2-regularised linear model on word unigrams and bigrams (its strength chosen on held-out "
+             "training data).\n", "| row | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " |",
+             "|" + "---|" * (len(GLUE5) + 1)]
+    rows = {r["task"]: r for r in reference["rows"]}
+    for key, name in (("majority", "majority class"), ("bag_of_words", "bag of words")):
+        cells = ["/".join(f"{100 * rows[t][key][m]:.1f}" for m in rows[t]["metrics"]) if t in rows else "–"
+                 for t in GLUE5]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    sst2 = {c: float(np.mean(v)) for (c, t), v in task_scores(results).items() if t == "sst2"}
+    if sst2 and "sst2" in rows:
+        bow = 100 * rows["sst2"]["bag_of_words"]["accuracy"]
+        best = max(sst2, key=sst2.get)
+        below = sum(v < bow for v in sst2.values())
+        lines += ["", f"On SST-2, {below} of the {len(sst2)} spiking models are below the bag-of-words row "
+                      f"({bow:.1f}); the best, `{best}`, reaches {sst2[best]:.1f}."]
+    return lines + [""]
+
+
+def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "", reference: dict | None = None) -> str:
     figures.mkdir(parents=True, exist_ok=True)
     measure = by_kind(results, "measure")
     parts = [intro.rstrip() + "\n" if intro else "", fix_notice(results),
@@ -316,7 +341,7 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
              "## Time each part took\n", times_table(results), "", full_plan_estimate(results), "",
              "## Ablation in the shape of Table 2 (GLUE dev, × 100)\n",
              "Mean ± standard deviation over the seeds that finished; `–`: " + MISSING + ".\n",
-             ablation_table(results), "",
+             ablation_table(results), "", *reference_section(reference, results),
              "## Saturation, perplexity and energy of each pretrained model\n",
              "Measured on SST-2 dev sentences. Over the sites that have a transform (attention and MLP inputs, "
              "V, attention output, MLP hidden), *after* is what the neurons saw and *before* the same neurons "
@@ -342,6 +367,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True, help="the markdown file to write (e.g. docs/results.md)")
     p.add_argument("--figures", required=True, help="folder for the figures (e.g. docs/figures/results)")
     p.add_argument("--intro", help="a markdown file put first (the commands, what ran, what is pending)")
+    p.add_argument("--reference", help="the reference rows' JSON (experiments/reference_rows.py)")
     args = p.parse_args(argv)
     results = load_results(args.results)
     if not results:
@@ -350,7 +376,8 @@ def main(argv=None) -> int:
     out, figures = pathlib.Path(args.out), pathlib.Path(args.figures)
     link = pathlib.Path(os.path.relpath(figures.resolve(), out.resolve().parent)).as_posix()
     intro = pathlib.Path(args.intro).read_text(encoding="utf-8") if args.intro else ""
-    out.write_text(render(results, figures, link, intro), encoding="utf-8")
+    reference = json.loads(pathlib.Path(args.reference).read_text(encoding="utf-8")) if args.reference else None
+    out.write_text(render(results, figures, link, intro, reference), encoding="utf-8")
     print(f"wrote {out} from {len(results)} result files")
     return 0
 
