@@ -62,6 +62,29 @@ def test_reference_backend_trains_smoothspike_without_numba_and_matches_the_kern
     np.testing.assert_allclose(ref["losses"], fast["losses"], rtol=LOSS_RTOL)
 
 
+IMPORT_ALL = r"""
+import importlib, json, pathlib, sys
+names = []
+for p in sorted(pathlib.Path("tinyspike").rglob("*.py")):
+    parts = p.with_suffix("").parts
+    if parts[1] in ("kernels", "export") or parts[-1] == "__main__":     # export: the optional torch extra
+        continue
+    names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+for name in names:
+    importlib.import_module(name)
+print(json.dumps({"modules": len(names), "numba": "numba" in sys.modules}))
+"""
+
+
+def test_importing_every_reference_module_with_the_reference_backend_imports_no_numba():
+    env = dict(os.environ, TINYSPIKE_BACKEND="reference", PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", IMPORT_ALL], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["modules"] > 50 and not report["numba"]
+
+
 def test_reference_modules_mention_neither_numba_nor_llvmlite():
     """Everything under tinyspike/ except tinyspike/kernels/ is reference code."""
     hits = []

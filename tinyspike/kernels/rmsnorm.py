@@ -88,7 +88,8 @@ def rmsnorm_forward(x, gamma, eps):
 
 
 def rmsnorm_backward(dy, cache, gamma, dgamma):
-    """``rmsnorm_backward`` of the reference by the kernel (dgamma accumulated in place when gamma is given)."""
+    """``rmsnorm_backward`` of the reference by the kernel, in the forward's dtype (dgamma accumulated in place when
+    gamma is given)."""
     if not isinstance(cache, RMSCache):
         raise TypeError(f"rmsnorm_backward: cache must be the RMSCache of rmsnorm_forward, got {type(cache).__name__}")
     xhat, rstd = cache
@@ -106,9 +107,9 @@ def rmsnorm_backward(dy, cache, gamma, dgamma):
         _float_array(dgamma, "rmsnorm_backward", "dgamma")
         if dgamma.shape != (d,) or not dgamma.flags.writeable:
             raise ValueError(f"rmsnorm_backward: dgamma must be a writeable array of shape ({d},), got {dgamma.shape}")
-    dy2 = np.ascontiguousarray(dy).reshape(-1, d)
+    dy2 = np.ascontiguousarray(dy, dtype=xhat.dtype).reshape(-1, d)      # computed in the forward's dtype
     n = dy2.shape[0]
-    g = np.ones(d, dy.dtype) if gamma is None else np.ascontiguousarray(gamma)
+    g = np.ones(d, xhat.dtype) if gamma is None else np.ascontiguousarray(gamma, dtype=xhat.dtype)
     dx = np.empty_like(dy2)
     parts = np.zeros((-(-n // ROWS_PER_CHUNK), d))
     rmsnorm_backward_kernel(dy2, np.ascontiguousarray(xhat).reshape(-1, d), np.ascontiguousarray(rstd).reshape(-1),
