@@ -32,7 +32,9 @@ def fix_notice(results) -> str:
             "was measured with the randomized Hadamard's random signs applied *after* the mixing (x H̄ S, so the "
             "sign draw did not change any |entry| and Theorem 4.1 did not apply), and every energy is the "
             "*unfused* model's, which prices the rotations as multiply-accumulates; the paper's convention is "
-            "the fused model. Both are fixed in the library; these files were not re-run. The aggregates "
+            "the fused model. Both are fixed in the library, and W1 is now initialised for spike inputs so that the "
+            "MLP hidden site fires (`ModelConfig.w1_init_rate`; these models used PyTorch's initialisation, under "
+            "which the site stays nearly silent); these files were not re-run. The aggregates "
             "below are recomputed from the stored per-site rows with the corrected rule (variance weighted by "
             "saturated neurons).\n")
 
