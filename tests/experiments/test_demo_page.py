@@ -39,3 +39,4 @@ def test_probe_findings_compare_the_fused_and_written_training_of_one_model():
             for p, f, a in (("baseline", False, 0.8), ("fixed-h123", False, 0.5), ("fixed-h123", True, 0.7))]
     line, = probe_findings(rows)
     assert "as written reach 0.500" in line and "trained fused reaches 0.700" in line and "baseline 0.800" in line
+    assert "closes 67% of the gap" in line
