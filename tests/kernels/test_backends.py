@@ -19,11 +19,11 @@ PACKAGE = ROOT / "tinyspike"
 TRAIN = r"""
 import json, sys
 import numpy as np
-from tinyspike.data.masking import IGNORE, mask_tokens
-from tinyspike.layers import cross_entropy_backward, cross_entropy_forward
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM
 from tinyspike.training import AdamW
+from tinyspike.training.pretrain import mlm_step
+from tinyspike.training.step import train_step
 
 cfg = ModelConfig(vocab_size=40, d_model=16, n_layers=1, n_heads=2, d_ff=32, max_len=12, T=2, h1="learnable",
                   h2="learnable", h3="learnable", dtype="float64")
@@ -31,16 +31,8 @@ model = MaskedLM(cfg)
 opt = AdamW(model.parameters(), lr=3e-3)
 rng = np.random.default_rng(0)
 ids = np.tile(np.arange(5, 17), (6, 1))
-losses = []
-for _ in range(4):
-    x, labels = mask_tokens(ids, rng, mask_id=4, vocab_size=40, special_ids=(0, 1, 2, 3, 4))
-    pos = labels != IGNORE
-    logits = model.forward(x, np.zeros_like(x), np.ones_like(x), pos)
-    loss, cache = cross_entropy_forward(logits, labels[pos])
-    opt.zero_grad()
-    model.backward(cross_entropy_backward(cache))
-    opt.step()
-    losses.append(float(loss))
+step = mlm_step(model, (ids, np.zeros_like(ids), np.ones_like(ids)), 4, 40, (0, 1, 2, 3, 4))
+losses = [train_step(step, np.arange(6), rng, opt, 3e-3, clip=1.0).loss for _ in range(4)]
 print(json.dumps({"losses": losses, "numba": "numba" in sys.modules, "llvmlite": "llvmlite" in sys.modules}))
 """
 LOSS_RTOL = 1e-12  # float64: the backends differ by a few ulp per operation (sigmoid derivative, RMSNorm sums)
