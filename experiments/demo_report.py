@@ -86,8 +86,8 @@ def criterion(seeds: dict[int, dict]) -> tuple[str, list[str], bool]:
     lines = ["| task | metric | Spikingformer | SmoothSpike | SmoothSpike within one sd of the baseline or above | "
              "fused energy, SmoothSpike / baseline | the same, blocks only |", "|---|---|---|---|---|---|---|"]
     verdicts, ok = [], True
+    runs = [s["results"] for s in seeds.values()]
     for task, metric in MAIN.items():
-        runs = [s["results"] for s in seeds.values()]
         base = [r[f"{task}/spikingformer"][metric] for r in runs if f"{task}/spikingformer" in r]
         smooth = [r[f"{task}/smoothspike"][metric] for r in runs if f"{task}/smoothspike" in r]
         if not base or not smooth:
@@ -105,7 +105,6 @@ def criterion(seeds: dict[int, dict]) -> tuple[str, list[str], bool]:
                         f"{'within one standard deviation or above' if good else 'below by more than one standard deviation'}; "
                         f"fused energy {ratio:.2f}x the baseline's ({'within' if ratio <= ENERGY_LIMIT else 'above'} "
                         f"{ENERGY_LIMIT}x).")
-    runs = [s["results"] for s in seeds.values()]
     parts = [(r[f"{t}/smoothspike"]["energy_embedding_mj"] / r[f"{t}/smoothspike"]["energy_mj"],
               1 - r[f"{t}/smoothspike"]["energy_blocks_mj"] / r[f"{t}/smoothspike"]["energy_mj"])
              for r in runs for t in MAIN if "energy_embedding_mj" in r.get(f"{t}/smoothspike", {})]

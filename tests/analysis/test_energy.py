@@ -60,7 +60,7 @@ def test_smoothspike_energy_by_hand_with_every_neuron_firing():
     assert "deployed (fused)" in deployed.table() and "unfused" in report.table()
 
 
-def test_default_energy_of_a_learnable_smoothspike_model_is_within_rounding_of_the_baseline_counts():
+def test_default_energy_prices_every_block_product_of_a_learnable_smoothspike_model_as_spike_driven():
     """Fused, a SmoothSpike model prices like a Spikingformer with the same firing rates: every block product
     is spike-driven (only the embedding-side R1 stays a real-valued product)."""
     model = SequenceClassifier(_cfg(1.0, h1="learnable", h2="learnable", h3="learnable", h3_blocks=4), 2)

@@ -57,4 +57,3 @@ def test_findings_state_the_direction_the_numbers_have_on_a_hand_made_case():
     del old["metrics"]["energy_unfused_mj"]
     assert "Measured before two fixes" in fix_notice([old, smooth])
     assert "fused" in findings([base, smooth])
-    json.dumps([base, smooth])
