@@ -1,4 +1,6 @@
 """The MLP hidden site is alive at initialisation under the default W1 init, and silent under PyTorch's."""
+import pathlib
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -6,7 +8,7 @@ from hypothesis import given, strategies as st
 from tinyspike.analysis.recording import record_sites
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import SequenceClassifier
-from tinyspike.neurons.stats import firing_rate
+from tinyspike.neurons.stats import firing_rate, saturation_rate
 from tinyspike.testing.strategies import seeds
 
 
@@ -42,3 +44,27 @@ def test_w1_init_bound_is_sqrt_3_over_rate_d_or_pytorchs(rate):
 def test_config_refuses_an_impossible_w1_init_rate(rate):
     with pytest.raises(ValueError, match="w1_init_rate"):
         _cfg(64, 0, w1_init_rate=rate)
+
+
+def _init_row(d, name, switches, rate):
+    """One row of docs/models.md's table: the hidden site at initialisation, on 16 random sequences of 24 tokens."""
+    cfg = ModelConfig(vocab_size=256, d_model=d, n_layers=2, n_heads=2, d_ff=4 * d, max_len=24, T=4,
+                      w1_init_rate=rate, **switches)
+    ids = np.random.default_rng(1).integers(5, 256, (16, 24))
+    records = record_sites(SequenceClassifier(cfg, 2), (ids, np.zeros_like(ids), np.ones_like(ids)))
+    hidden = [r for r in records if r.site == "mlp_hidden"]
+    mlp_in = [r for r in records if r.site == "mlp_in"]
+    sat = np.mean([saturation_rate(r.spikes) for r in hidden])
+    return (f"| {d} | {name} | {'PyTorch default' if rate is None else f'spike, rate {rate}'} | "
+            f"{np.mean([firing_rate(r.spikes) for r in hidden]):.2%} | {sat:.2%} | "
+            f"{max(np.abs(r.inputs).max() for r in hidden):.2f} | {np.mean([firing_rate(r.spikes) for r in mlp_in]):.1%} |")
+
+
+def test_docs_table_of_the_hidden_site_at_initialisation_is_what_the_models_give():
+    """docs/models.md, *The MLP hidden site and W1's initialisation*: every row recomputed."""
+    smooth = {"h1": "learnable", "h2": "learnable", "h3": "learnable"}
+    rows = [_init_row(d, name, sw, rate) for d, name, sw in ((64, "baseline", {}), (64, "smoothspike (quintic)", smooth),
+                                                             (128, "baseline", {})) for rate in (None, 0.1)]
+    page = (pathlib.Path(__file__).resolve().parents[2] / "docs/models.md").read_text(encoding="utf-8")
+    for row in rows:
+        assert row in page, f"docs/models.md's hidden-site table should hold: {row}"
