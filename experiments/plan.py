@@ -17,9 +17,12 @@ from tinyspike.models.variants import variant
 STUDIED = ("spikingformer", "fixed-h1", "learnable-h1", "learnable-h12", "smoothspike", "spikelm",
            "spikelm-smoothspike", "smoothspike-ns-quintic+cubic", "spikingformer-T1", "spikingformer-T2",
            "smoothspike-T1", "smoothspike-T2")
+SEEDED_STUDY_ONLY = ("fixed-h1-T1", "fixed-h1-T2")           # experiments/study_plan.py
 # configuration name -> ModelConfig overrides; the experiments call the Spikingformer "baseline"
 # (their unit ids and result files carry that name)
-CONFIGS: dict[str, dict] = {name.replace("spikingformer", "baseline"): variant(name) for name in STUDIED}
+CONFIGS: dict[str, dict] = {name.replace("spikingformer", "baseline"): variant(name)
+                            for name in STUDIED + SEEDED_STUDY_ONLY}
+PLAN_CONFIGS = tuple(c for c in CONFIGS if c not in SEEDED_STUDY_ONLY)    # the smoke / cpu plans' models
 TABLE2 = ("baseline", "fixed-h1", "learnable-h1", "learnable-h12", "smoothspike")
 SPIKELM = ("spikelm", "spikelm-smoothspike")
 NEWTON_SCHULZ = ("smoothspike", "smoothspike-ns-quintic+cubic")
@@ -47,6 +50,7 @@ class Preset:
     tasks: tuple[str, ...]
     measure_n: int                      # dev sentences fed to the saturation and energy measurements
     checkpoint_every: int
+    study: bool = False                 # the seeded saturation study's units (experiments/study_plan.py)
 
 
 PRESETS: dict[str, Preset] = {
@@ -61,6 +65,12 @@ PRESETS: dict[str, Preset] = {
     # the part of ``cpu`` that fits in under an hour of a 2-core machine shared with a dozen other processes:
     # the same model, 50 pretraining steps, up to 250 fine-tuning steps (run with --only on a few
     # configurations and SST-2; docs/results.md)
+    # the seeded saturation study (experiments/study_plan.py): the cpu preset's model, each pretrained for
+    # about 100 steps, 9 pretraining x sign seeds per model and T in two regimes; the Table 2 ablation on GLUE
+    # fine-tunes 2,000 examples once (docs/results.md lists every unit's time)
+    "study": Preset(d_model=128, layers=2, heads=4, T=4, max_len=64, vocab_size=4096, pretrain_limit=3300,
+                    pretrain_epochs=1, finetune_limit=2000, finetune_epochs=1, batch=32, lr=1e-3, seeds=(0, 1, 2),
+                    tasks=GLUE5, measure_n=64, checkpoint_every=50, study=True),
     "cpu-slice": Preset(d_model=128, layers=2, heads=4, T=4, max_len=64, vocab_size=4096, pretrain_limit=1632,
                         pretrain_epochs=1, finetune_limit=8000, finetune_epochs=1, batch=32, lr=1e-3, seeds=(0, 1, 2),
                         tasks=GLUE5, measure_n=64, checkpoint_every=10),
@@ -69,14 +79,19 @@ PRESETS: dict[str, Preset] = {
 
 @dataclasses.dataclass(frozen=True)
 class Unit:
+    """``seed``: the fine-tuning seed of a finetune unit, the pretraining seed (weights, example order, masks) of a
+    study's pretrain and measure units. ``regime`` and ``sign`` (the transforms' sign draw): the study's only."""
     kind: str                           # "tokenizer" | "pretrain" | "measure" | "finetune"
     config: str | None = None
     task: str | None = None
     seed: int | None = None
+    regime: str | None = None
+    sign: int | None = None
 
     @property
     def id(self) -> str:
-        parts = [self.kind, self.config, self.task, None if self.seed is None else f"seed{self.seed}"]
+        parts = [self.kind, self.regime, self.config, self.task, None if self.seed is None else f"seed{self.seed}",
+                 None if self.sign is None else f"sign{self.sign}"]
         return "/".join(p for p in parts if p is not None)
 
     @property
@@ -85,7 +100,21 @@ class Unit:
             return ()
         if self.kind == "pretrain":
             return (Unit("tokenizer"),)
-        return (Unit("pretrain", self.config),)
+        return (self.pretrained,)
+
+    @property
+    def pretrained(self) -> "Unit":
+        """The pretrain unit a measure or finetune unit reads: the study fine-tunes pretraining seed 0, sign 0."""
+        if self.kind == "measure":
+            return dataclasses.replace(self, kind="pretrain")
+        if self.regime is None:
+            return Unit("pretrain", self.config)
+        return Unit("pretrain", self.config, seed=0, regime=self.regime, sign=0 if has_signs(self.config) else None)
+
+
+def has_signs(config: str) -> bool:
+    """Whether the configuration draws random signs (any transform on)."""
+    return any(CONFIGS[config].get(h, "off") != "off" for h in ("h1", "h2", "h3"))
 
 
 def model_overrides(preset: Preset, config: str) -> dict:
@@ -99,8 +128,11 @@ def model_overrides(preset: Preset, config: str) -> dict:
 
 def all_units(preset: Preset) -> list[Unit]:
     """Every unit of the full plan, each after the units it needs."""
+    if preset.study:
+        from .study_plan import study_units
+        return study_units(preset)
     out = [Unit("tokenizer")]
-    for config in CONFIGS:
+    for config in PLAN_CONFIGS:
         out += [Unit("pretrain", config), Unit("measure", config)]
     for config in FINETUNED:
         out += [Unit("finetune", config, task, seed) for task in preset.tasks for seed in preset.seeds]

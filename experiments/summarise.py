@@ -21,7 +21,7 @@ import numpy as np
 from tinyspike.analysis.aggregate import saturated_input_variance_over_sites, saturation_rate_over_sites
 
 from .findings import findings, fix_notice, predates_fixes
-from .plan import CONFIGS, FINETUNED, GLUE5, PRESETS, T_STUDY, all_units
+from .plan import PLAN_CONFIGS as CONFIGS, FINETUNED, GLUE5, PRESETS, T_STUDY, all_units
 from .units import weighted_mean
 
 MISSING = "not yet measured"

@@ -16,7 +16,9 @@ import numpy as np
 from tinyspike.commands._common import encode_texts, load_split, sample_indices, subsample, task_spec
 from tinyspike.commands.finetune import dev_split_name
 from tinyspike.commands.pretrain import split_heldout
-from tinyspike.analysis.aggregate import saturated_input_variance_over_sites, saturation_rate_over_sites
+from tinyspike.analysis.aggregate import (prediction_abs_error, rate_after_rotation, rate_before_rotation,
+                                         saturated_input_variance_over_sites, saturation_rate_over_sites,
+                                         weighted_rate)
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import MaskedLM, SequenceClassifier
 from tinyspike.training.finetune import classification_step, evaluate, trim_padding
@@ -26,6 +28,7 @@ from tinyspike.training.trained import load_pretrained_encoder, load_trained, to
 from tinyspike.transforms.msign import orthogonality_error
 
 from .plan import Preset, Unit, model_overrides
+from .study_plan import REGIMES
 
 MEASURE_TASK = "sst2"          # whose dev sentences the saturation and energy measurements read
 
@@ -79,22 +82,25 @@ def run_pretrain(ctx: Context, unit: Unit) -> dict:
     from tinyspike.data.tokenizer import load_tokenizer
 
     tok = load_tokenizer(ctx.tokenizer_path)
-    cfg = ModelConfig(vocab_size=tok.get_vocab_size(), **model_overrides(ctx.preset, unit.config))
+    seed = unit.seed or 0                                 # the study's pretraining seed; 0 in the other plans
+    cfg = ModelConfig(vocab_size=tok.get_vocab_size(), seed=seed, sign_seed=unit.sign,
+                      **model_overrides(ctx.preset, unit.config))
     train_texts, held_texts = ctx.pretrain_texts()
     train = encode_texts(tok, train_texts, None, cfg.max_len, "training")
     held = encode_texts(tok, held_texts, None, cfg.max_len, "held-out")
     model = MaskedLM(cfg)
+    outliers = REGIMES[unit.regime].apply(model, seed) if unit.regime else []
     step = mlm_step(model, train, tok.token_to_id("[MASK]"), tok.get_vocab_size(), special_ids(tok))
     run = ctx.run_dir(unit)
     resume = _fresh_or_resume(run)
-    result = train_loop(model, step, len(train_texts), ctx.loop(ctx.preset.pretrain_epochs, 0), out_dir=run,
+    result = train_loop(model, step, len(train_texts), ctx.loop(ctx.preset.pretrain_epochs, seed), out_dir=run,
                         resume=resume, config=cfg.to_dict(),
                         extra={"kind": "mlm", "num_labels": 0, "max_len": cfg.max_len, **tokenizer_extra(tok)},
                         desc=f"pretrain {unit.config}", progress=ctx.progress)
     held_metrics = masked_accuracy(model, held, tok, 0)
     return {"metrics": {**held_metrics, "mlm_perplexity": math.exp(held_metrics["mlm_loss"]),
                         "steps": result.total_steps, "sentences": len(train_texts), "held_out": len(held_texts)},
-            "model": cfg.to_dict()}
+            "model": cfg.to_dict(), "outlier_channels": outliers}
 
 
 def transform_errors(model) -> dict[str, dict]:
@@ -127,11 +133,11 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
     variance of the saturated neurons' inputs, energy per sequence: the pretrained model on dev sentences."""
     from tinyspike.analysis import energy_report, saturation_report
 
-    trained = load_trained(ctx.run_dir(Unit("pretrain", unit.config)))
+    trained = load_trained(ctx.run_dir(unit.pretrained))
     split = subsample(load_split(MEASURE_TASK, dev_split_name(MEASURE_TASK), ctx.glue_dir), ctx.preset.measure_n, 0)
     inputs = trim_padding(*encode_texts(trained.tokenizer, split.text_a, split.text_b, trained.config.max_len,
                                         "measurement"))
-    saturation = saturation_report(trained.model, inputs)
+    saturation = saturation_report(trained.model, inputs, seed=1000 + 100 * (unit.seed or 0) + 10 * (unit.sign or 0))
     energy, unfused = energy_report(trained.model, inputs), energy_report(trained.model, inputs, fused=False)
     errors = transform_errors(trained.model)
     sites = []
@@ -148,9 +154,20 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
                         "saturated_input_variance": saturated_input_variance_over_sites(sites),
                         "saturated_input_variance_without_mlp_hidden":
                             saturated_input_variance_over_sites(sites, ("mlp_hidden",)),
+                        "rate_before_rotation": weighted_rate(sites, rate_before_rotation),
+                        "rate_after_rotation": weighted_rate(sites, rate_after_rotation),
+                        "predicted_after_rotation": weighted_rate(sites, lambda r: r["predicted_after_rotation"]),
+                        "prediction_abs_error": prediction_abs_error(sites),
+                        "embedding_gain_max_over_median": embedding_gain_ratio(trained.model),
                         "energy_mj": energy.total_mj, "energy_unfused_mj": unfused.total_mj,
                         "sentences": len(split)},
             "sites": sites, "transforms": errors, "model": trained.config.to_dict()}
+
+
+def embedding_gain_ratio(model) -> float:
+    """max |gamma| / median |gamma| of the embedding LayerNorm: how strong its outlier channels are."""
+    gamma = np.abs(model.encoder.embeddings.norm.gamma.value.astype(np.float64))
+    return float(gamma.max() / np.median(gamma))
 
 
 def weighted_mean(rows: list[dict], key: str) -> float:
@@ -170,7 +187,7 @@ def run_finetune(ctx: Context, unit: Unit) -> dict:
     task, num_labels, metric_names = task_spec(unit.task)
     train = subsample(load_split(task, "train", ctx.glue_dir), ctx.preset.finetune_limit, unit.seed)
     dev = load_split(task, dev_split_name(task), ctx.glue_dir)
-    pretrained = ctx.run_dir(Unit("pretrain", unit.config))
+    pretrained = ctx.run_dir(unit.pretrained)
     run = ctx.run_dir(unit)
     resume = _fresh_or_resume(run)
     source = load_trained(run if resume else pretrained)

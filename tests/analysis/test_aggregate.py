@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from tinyspike.analysis.aggregate import saturated_input_variance_over_sites, saturation_rate_over_sites
+from tinyspike.analysis.aggregate import (prediction_abs_error, rate_after_rotation, rate_before_rotation,
+                                         saturated_input_variance_over_sites, saturation_rate_over_sites,
+                                         weighted_rate)
 from tinyspike.testing.strategies import seeds
 
 
@@ -53,3 +55,20 @@ def test_rate_over_sites_is_saturated_over_counted_neurons():
     rows = [_site("attn_in", 1000, np.ones(10)), _site("mlp_hidden", 3000, np.ones(300))]
     assert saturation_rate_over_sites(rows) == pytest.approx(310 / 4000)
     assert saturation_rate_over_sites(rows, exclude=("mlp_hidden",)) == pytest.approx(10 / 1000)
+
+
+def _rotation_site(transform, rate, untransformed, rotated, predicted, neurons):
+    return {"site": "x", "transform": transform, "saturation_rate": rate, "saturation_rate_untransformed": untransformed,
+            "saturation_rate_rotated": rotated, "predicted_after_rotation": predicted, "neurons": neurons}
+
+
+def test_before_and_after_rotation_take_each_site_from_the_right_column():
+    """A rotated site (rate 0.01, 0.05 rotated back) and a plain one (rate 0.02, 0.04 rotated): by hand."""
+    nan = float("nan")
+    rows = [_rotation_site("R1", 0.01, 0.05, nan, 0.02, 100), _rotation_site(None, 0.02, nan, 0.04, 0.01, 300)]
+    assert weighted_rate(rows, rate_before_rotation) == pytest.approx((0.05 * 100 + 0.02 * 300) / 400)
+    assert weighted_rate(rows, rate_after_rotation) == pytest.approx((0.01 * 100 + 0.04 * 300) / 400)
+    assert prediction_abs_error(rows) == pytest.approx((0.01 + 0.03) / 2)       # unweighted over sites
+    rows.append(_rotation_site(None, 0.5, nan, nan, nan, 10**6))                             # no counterfactual: skipped
+    assert prediction_abs_error(rows) == pytest.approx(0.02)
+    assert weighted_rate(rows, rate_after_rotation) == pytest.approx((0.01 * 100 + 0.04 * 300) / 400)

@@ -4,7 +4,7 @@ import json
 import numpy as np
 import pytest
 
-from experiments.plan import CONFIGS, FINETUNED, PRESETS, T_STUDY, TABLE2, all_units, select
+from experiments.plan import CONFIGS, FINETUNED, PLAN_CONFIGS, PRESETS, T_STUDY, TABLE2, all_units, select
 from experiments.run import main as run_main
 from experiments.summarise import main as summarise_main
 from experiments.units import transform_errors
@@ -23,7 +23,7 @@ def test_every_unit_comes_after_the_units_it_needs():
         assert all(need in seen for need in unit.needs), unit.id
         seen.add(unit)
     assert len(units) == len(set(units))
-    assert sum(u.kind == "pretrain" for u in units) == len(CONFIGS)
+    assert sum(u.kind == "pretrain" for u in units) == len(PLAN_CONFIGS)
     assert sum(u.kind == "finetune" for u in units) == len(FINETUNED) * 5 * len(PRESETS["cpu"].seeds)
 
 

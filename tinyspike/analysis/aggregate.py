@@ -11,6 +11,11 @@ saturated neurons over their T steps; NaN when none saturated).
   with thousands (tests/analysis/test_aggregate.py has such a case). The spread between the sites'
   means is left out on purpose: sites have their own thresholds and scales, and the paper's quantity
   (Fig. 6) is the spread of the inputs a site's saturated neurons flattened into one spike train.
+* Before and after a rotation, per site: before is the site's own rate where it has no transform and the
+  rate on its inputs rotated back where it has one; after is the reverse (the report's counterfactual).
+  Both are rates, weighted by ``neurons`` over sites like the rate.
+* The prediction's error is the mean over sites of |measured rate after rotation - predicted rate|,
+  unweighted: each site is one test of the prediction.
 """
 from __future__ import annotations
 
@@ -44,3 +49,32 @@ def saturated_input_variance_over_sites(rows, exclude=()) -> float:
     pairs = [(v, n) for v, n in pairs if n > 0 and v is not None and not math.isnan(v)]
     total = sum(n for _, n in pairs)
     return sum(v * n for v, n in pairs) / total if total else float("nan")
+
+
+def _finite(v) -> bool:
+    return v is not None and not math.isnan(v)
+
+
+def rate_before_rotation(row) -> float:
+    """The site's rate without a rotation: its own, or on its inputs rotated back where it has a transform."""
+    return _get(row, "saturation_rate_untransformed") if _get(row, "transform") else _get(row, "saturation_rate")
+
+
+def rate_after_rotation(row) -> float:
+    """The site's rate with a rotation: its own where it has a transform, else the single-site counterfactual's."""
+    return _get(row, "saturation_rate") if _get(row, "transform") else _get(row, "saturation_rate_rotated")
+
+
+def weighted_rate(rows, rate, exclude=()) -> float:
+    """Mean of ``rate(row)`` weighted by ``neurons`` over rows where it is finite (NaN when none)."""
+    pairs = [(rate(r), _get(r, "neurons")) for r in _kept(rows, exclude)]
+    pairs = [(v, n) for v, n in pairs if _finite(v)]
+    total = sum(n for _, n in pairs)
+    return sum(v * n for v, n in pairs) / total if total else float("nan")
+
+
+def prediction_abs_error(rows, exclude=()) -> float:
+    """Mean over sites of |measured rate after rotation - predicted_after_rotation| (sites where both are finite)."""
+    errs = [abs(rate_after_rotation(r) - _get(r, "predicted_after_rotation")) for r in _kept(rows, exclude)]
+    errs = [e for e in errs if _finite(e)]
+    return sum(errs) / len(errs) if errs else float("nan")

@@ -12,6 +12,11 @@ back to the untransformed basis, c p R^{-1} (= p Q^T when R = c Q, Q orthogonal)
 saturation rate it would have had there:
 the pre-activations *before* the transform against those *after* it (paper Fig. 1, 4, 5).
 
+For a site without a transform it runs a single-site counterfactual instead: the same neuron on the
+recorded input rotated by a randomized Hadamard matrix drawn for the measurement, x H_R, everything
+upstream kept (``saturation_rate_rotated``). So every site has a measured rate *after a rotation*: its own
+rate where the model rotates, the counterfactual's where it does not (``rate_after_rotation``).
+
 Beside the measured rates, ``predicted_after_rotation`` is the rate a well-mixing rotation would give,
 predicted from the untransformed inputs alone (``analysis/prediction.py``: the Gaussian tail above the
 neuron's saturation level at each token's RMS).
@@ -23,6 +28,7 @@ import dataclasses
 
 import numpy as np
 
+from ..transforms.randomized import randomized_hadamard
 from ..neurons.stats import firing_rate, saturated_preactivations, saturation_mask
 from .prediction import (neuron_saturation_level, predicted_saturation_after_rotation,
                          predicted_saturation_after_rotation_over_time)
@@ -44,6 +50,13 @@ class SiteSaturation:
     saturation_rate_untransformed: float  # the same neuron on c p R^{-1}; NaN without a transform
     predicted_after_rotation: float = float("nan")  # Gaussian-tail prediction after a well-mixing rotation;
                                                     # NaN for neurons without a single level (elastic, soft reset)
+    saturation_rate_rotated: float = float("nan")   # the same neuron on x H_R (a drawn randomized Hadamard);
+                                                    # NaN where the site has a transform of its own
+
+    @property
+    def rate_after_rotation(self) -> float:
+        """The measured rate after a rotation: the site's own where it has a transform, else the counterfactual's."""
+        return self.saturation_rate if self.transform is not None else self.saturation_rate_rotated
 
 
 def untransform(x: np.ndarray, r: np.ndarray) -> np.ndarray:
@@ -79,17 +92,29 @@ def _predicted_after_rotation(x: np.ndarray, rec: SiteRecord) -> float:
     return predicted_saturation_after_rotation_over_time(x, level, blocks)
 
 
-def _site_row(rec: SiteRecord, valid: np.ndarray):
+def _rate_on(rec: SiteRecord, inputs: np.ndarray, valid: np.ndarray) -> float:
+    """Saturation rate of the site's neuron (a fresh copy of it) on other inputs (T, B, S, n), real tokens only."""
+    return float(saturation_mask(copy.copy(rec.neuron).forward(inputs)[:, valid]).mean())
+
+
+def rotated_counterfactual(rec: SiteRecord, valid: np.ndarray, seed: int) -> float:
+    """The single-site counterfactual: the site's neuron on its recorded input times a randomized Hadamard matrix."""
+    r = randomized_hadamard(rec.inputs.shape[-1], seed, dtype=np.float64)
+    return _rate_on(rec, (rec.inputs.astype(np.float64) @ r).astype(rec.inputs.dtype), valid)
+
+
+def _site_row(rec: SiteRecord, valid: np.ndarray, seed: int):
     s, x = rec.spikes[:, valid], rec.inputs[:, valid]                   # (T, N, n)
     _, var = saturated_preactivations(s, x)
-    before, rate_before = None, float("nan")
+    before, rate_before, rotated = None, float("nan"), float("nan")
     if rec.transform is not None:
         before_full = untransform(rec.inputs, rec.transform)
-        s_before = copy.copy(rec.neuron).forward(before_full)           # same neuron, untransformed input
-        before, rate_before = before_full[:, valid], float(saturation_mask(s_before[:, valid]).mean())
+        before, rate_before = before_full[:, valid], _rate_on(rec, before_full, valid)
+    else:
+        rotated = rotated_counterfactual(rec, valid, seed)
     row = SiteSaturation(rec.layer, rec.site, int(np.prod(s.shape[1:])), float(saturation_mask(s).mean()),
                          firing_rate(s), var, SITE_TRANSFORM[rec.site] if rec.transform is not None else None,
-                         rate_before, _predicted_after_rotation(x if before is None else before, rec))
+                         rate_before, _predicted_after_rotation(x if before is None else before, rec), rotated)
     return row, x, before
 
 
@@ -105,15 +130,17 @@ class SaturationReport:
     histograms: dict = dataclasses.field(default_factory=dict, repr=False)  # site -> (after, before|None, thr)
 
     def to_dict(self) -> dict:
-        return {"overall_rate": self.overall_rate, "sites": [dataclasses.asdict(r) for r in self.sites]}
+        return {"overall_rate": self.overall_rate,
+                "sites": [{**dataclasses.asdict(r), "rate_after_rotation": r.rate_after_rotation} for r in self.sites]}
 
     def table(self) -> str:
         lines = [f"{'layer':>5} {'site':>10} {'transform':>9} {'sat. rate':>9} {'before':>8} {'firing':>7} "
-                 f"{'var(sat. inputs)':>16} {'pred. rot.':>10}"]
+                 f"{'var(sat. inputs)':>16} {'rotated':>8} {'pred. rot.':>10}"]
         for r in self.sites:
             lines.append(f"{r.layer:>5} {r.site:>10} {r.transform or '-':>9} {r.saturation_rate:>9.4f} "
                          f"{r.saturation_rate_untransformed:>8.4f} {r.firing_rate:>7.4f} "
-                         f"{r.saturated_input_variance:>16.4g} {r.predicted_after_rotation:>10.4f}")
+                         f"{r.saturated_input_variance:>16.4g} {r.rate_after_rotation:>8.4f} "
+                         f"{r.predicted_after_rotation:>10.4f}")
         lines.append(f"overall saturation rate: {self.overall_rate:.4f}")
         return "\n".join(lines)
 
@@ -155,12 +182,13 @@ class SaturationReport:
 
 
 def saturation_report(model, inputs, *, seed: int = 0) -> SaturationReport:
-    """Run ``model`` once on inputs = (ids, type_ids, attention_mask) and measure every neuron site."""
+    """Run ``model`` once on inputs = (ids, type_ids, attention_mask) and measure every neuron site;
+    ``seed`` draws the counterfactual rotations' signs (site i: seed + i) and the histograms' samples."""
     records = record_sites(model, inputs)
     valid = np.asarray(inputs[2]).astype(bool)                          # (B, S): non-padding tokens
     rows, after, before = [], {s: [] for s in SITES}, {s: [] for s in SITES}
-    for rec in records:
-        row, x, b = _site_row(rec, valid)
+    for i, rec in enumerate(records):
+        row, x, b = _site_row(rec, valid, seed + i)
         rows.append(row)
         after[rec.site].append(x)
         if b is not None:

@@ -44,19 +44,23 @@ class ModelConfig:
     norm_eps: float = 1e-6
     layernorm_eps: float = 1e-12
     dtype: str = "float32"
-    seed: int = 0
+    seed: int = 0                                # weights' initialisation
+    # the random signs of the fixed / learnable transforms' randomized Hadamard matrices; None: drawn from
+    # ``seed`` (so one seed sets everything). Set it to vary the sign draw with the weights held fixed.
+    sign_seed: int | None = None
 
     def __post_init__(self):
         for f in dataclasses.fields(self):                 # types first: a string where an int belongs
             if f.name in OPTIONAL and getattr(self, f.name) is None:
                 continue
-            _check_type(f.name, getattr(self, f.name), type(f.default))
+            _check_type(f.name, getattr(self, f.name), OPTIONAL.get(f.name) or type(f.default))
         for name in ("vocab_size", "d_model", "n_layers", "n_heads", "d_ff", "type_vocab_size", "T", "h3_blocks"):
             _check(self, name, getattr(self, name) >= 1, "a positive integer")
         _check(self, "max_len", self.max_len >= 3, "at least 3 ([CLS], one token, [SEP])")
         _check(self, "pad_id", 0 <= self.pad_id < self.vocab_size, f"an id in [0, vocab_size={self.vocab_size})")
         _check(self, "ns_steps", self.ns_steps >= 0, "an integer >= 0")
         _check(self, "seed", self.seed >= 0, "an integer >= 0")
+        _check(self, "sign_seed", self.sign_seed is None or self.sign_seed >= 0, "an integer >= 0 or None")
         for name in ("tau", "surrogate_alpha", "attn_scale", "norm_eps", "layernorm_eps"):
             _check(self, name, math.isfinite(getattr(self, name)) and getattr(self, name) > 0, "a finite number > 0")
         for name in ("v_threshold", "attn_threshold"):      # any finite value (below 0: every neuron fires)
@@ -130,7 +134,7 @@ def _check(cfg: ModelConfig, name: str, ok: bool, what: str) -> None:
         raise ValueError(f"ModelConfig: {name} must be {what}, got {getattr(cfg, name)!r}")
 
 
-OPTIONAL = ("w1_init_rate",)        # fields where None is a meaningful value
+OPTIONAL = {"w1_init_rate": float, "sign_seed": int}     # fields where None is a meaningful value: their type
 
 
 def _check_type(name: str, value, kind: type) -> None:

@@ -42,9 +42,10 @@ def build_encoder(cfg: ModelConfig) -> SpikingEncoder:
               for _ in range(cfg.n_layers)]
     if cfg.h3 != "off" and cfg.d_ff % cfg.h3_blocks:
         raise ValueError(f"ModelConfig: d_ff={cfg.d_ff} is not divisible by h3_blocks={cfg.h3_blocks}")
-    t1 = _transform(cfg.h1, cfg.d_model, cfg, cfg.seed + 1)
-    t2 = [_transform(cfg.h2, cfg.d_model, cfg, cfg.seed + 100 + i) for i in range(cfg.n_layers)]
-    t3 = [_transform(cfg.h3, cfg.d_ff, cfg, cfg.seed + 200 + i, cfg.h3_blocks) for i in range(cfg.n_layers)]
+    signs = cfg.seed if cfg.sign_seed is None else cfg.sign_seed        # the transforms' random signs
+    t1 = _transform(cfg.h1, cfg.d_model, cfg, signs + 1)
+    t2 = [_transform(cfg.h2, cfg.d_model, cfg, signs + 100 + i) for i in range(cfg.n_layers)]
+    t3 = [_transform(cfg.h3, cfg.d_ff, cfg, signs + 200 + i, cfg.h3_blocks) for i in range(cfg.n_layers)]
     return SpikingEncoder(emb, blocks, RMSNorm(cfg.d_model, cfg.norm_eps, dtype=dtype), cfg.T, t1,
                           None if cfg.h2 == "off" else t2, None if cfg.h3 == "off" else t3)
 

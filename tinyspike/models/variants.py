@@ -27,6 +27,8 @@ VARIANTS: dict[str, dict] = {
     # fewer time steps
     "spikingformer-T1": {"T": 1},
     "spikingformer-T2": {"T": 2},
+    "fixed-h1-T1": {"h1": "fixed", "T": 1},
+    "fixed-h1-T2": {"h1": "fixed", "T": 2},
     "smoothspike-T1": {**LEARNABLE_H123, "T": 1},
     "smoothspike-T2": {**LEARNABLE_H123, "T": 2},
 }
