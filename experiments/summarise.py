@@ -361,6 +361,20 @@ def render(results: list[dict], figures: pathlib.Path, link: str, intro: str = "
     return "\n".join(parts)
 
 
+def no_results(prog: str, folder) -> int:
+    print(f"experiments.{prog}: error: no result JSON files in {folder}", file=sys.stderr)
+    return 1
+
+
+def relative_link(folder: pathlib.Path, page: pathlib.Path) -> str:
+    """How ``page`` links to ``folder``."""
+    return pathlib.Path(os.path.relpath(folder.resolve(), page.resolve().parent)).as_posix()
+
+
+def read_json(path) -> dict | None:
+    return json.loads(pathlib.Path(path).read_text(encoding="utf-8")) if path else None
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m experiments.summarise", description=__doc__.splitlines()[0])
     p.add_argument("results", help="the folder of result JSON files written by experiments.run")
@@ -371,12 +385,11 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
     results = load_results(args.results)
     if not results:
-        print(f"experiments.summarise: error: no result JSON files in {args.results}", file=sys.stderr)
-        return 1
+        return no_results("summarise", args.results)
     out, figures = pathlib.Path(args.out), pathlib.Path(args.figures)
-    link = pathlib.Path(os.path.relpath(figures.resolve(), out.resolve().parent)).as_posix()
+    link = relative_link(figures, out)
     intro = pathlib.Path(args.intro).read_text(encoding="utf-8") if args.intro else ""
-    reference = json.loads(pathlib.Path(args.reference).read_text(encoding="utf-8")) if args.reference else None
+    reference = read_json(args.reference)
     out.write_text(render(results, figures, link, intro, reference), encoding="utf-8")
     print(f"wrote {out} from {len(results)} result files")
     return 0
