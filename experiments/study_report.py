@@ -66,8 +66,12 @@ def claim_sentences(claims: list[Claim], grouped: dict) -> list[str]:
                        f"rate *{predicted}*; the single-site counterfactuals measured it *{measured}*: the prediction "
                        f"{'holds' if same else 'fails'}.")
         err = prediction_error(grouped, regime)
+        share = mean_ci([r["metrics"].get("embedding_top6_energy_share", float("nan"))
+                         for (g, _, _), rs in grouped.items() if g == regime for r in rs])
         out.append(f"- *{regime}* regime: the predicted rate after rotation is off the measured one by "
-                   f"{_ci(err)} on average over sites ({err.n} runs, every model and T).")
+                   f"{_ci(err)} on average over sites ({err.n} runs, every model and T). The six largest "
+                   f"channels of the embedding output hold {_ci(share, '.3f')} of a token's energy ({share.n} runs; "
+                   "the prediction assumes no few channels dominate).")
     return out
 
 
@@ -101,6 +105,30 @@ def rate_table(grouped: dict, regime: str) -> list[str]:
                          f"{_ci(cell['saturated_input_variance'], '.3g')} | {_ci(cell['rate_before_rotation'])} | "
                          f"{_ci(cell['rate_after_rotation'])} | {_ci(cell['predicted_after_rotation'])} | "
                          f"{_ci(cell['energy_mj'], '.3g')} | {len(g)} |")
+    return lines
+
+
+def seed_spread(group: list[dict]) -> tuple[float, float]:
+    """(relative sd of the rate over sign seeds within a pretraining seed, averaged over pretraining seeds;
+    relative sd over pretraining seeds of the rate averaged over sign seeds), both divided by the mean rate."""
+    by_seed: dict[int, list[float]] = {}
+    for r in group:
+        by_seed.setdefault(r["seed"], []).append(r["metrics"]["saturation_rate"])
+    mean = float(np.mean([r["metrics"]["saturation_rate"] for r in group]))
+    within = float(np.mean([np.std(v, ddof=1) for v in by_seed.values() if len(v) > 1]))
+    across = float(np.std([np.mean(v) for v in by_seed.values()], ddof=1))
+    return within / mean, across / mean
+
+
+def spread_table(grouped: dict) -> list[str]:
+    lines = ["| regime | model | T | sign draw alone (sd / mean) | pretraining seed (sd / mean) |", "|---|---|---|---|---|"]
+    for regime in REGIMES:
+        for model in MODELS[1:]:
+            for T in TIME_STEPS:
+                g = grouped.get((regime, model, T), [])
+                if len(g) >= 4:
+                    within, across = seed_spread(g)
+                    lines.append(f"| {regime} | {model} | {T} | ±{100 * within:.0f}% | ±{100 * across:.0f}% |")
     return lines
 
 
@@ -196,6 +224,11 @@ def unit_times(results: list[dict], flagship: dict, reference: dict | None) -> t
         cpu_total += reference["seconds"]
         lines.append(f"| reference rows | 1 | {reference['seconds']:.0f} | {reference['seconds']:.0f} |")
     hours = cpu_total / 3600 / TWO_CORES
+    lines += ["", "<details><summary>Every unit's time</summary>\n", "| unit | wall seconds | CPU seconds |",
+              "|---|---|---|"]
+    lines += [f"| {r['unit']} | {r['seconds']:.1f} | {r.get('cpu_seconds', r['seconds']):.1f} |"
+              for r in sorted(results, key=lambda r: r["unit"])]
+    lines += ["", "</details>"]
     lines += ["", f"In all {cpu_total / 3600:.2f} CPU hours: **{hours:.2f} hours of 2-core time**, "
                   f"{'within' if hours <= BUDGET_HOURS else 'over'} the {BUDGET_HOURS:.0f}-hour budget. Every unit "
                   "ran on one thread; the study's per-unit times are in each result file (`seconds`, `cpu_seconds`)."]
@@ -243,7 +276,11 @@ def render_page(results, figures: pathlib.Path, link: str, intro: str, reference
              "states, *disagree* when it lies wholly on the other side, and *within noise* when it contains 0.\n",
              *claim_sentences([c for c in claims if c.regime], grouped), expectation_sentence(claims),
              *bow_sentences(scores, reference), *flagship_sentences(flagship, reference), "",
-             "## Every claim, with its interval\n", *claims_table(claims), ""]
+             "## Every claim, with its interval\n", *claims_table(claims), "",
+             "## How much each source of randomness moves the saturation rate\n",
+             "For the models that draw random signs: the standard deviation of the rate over the 3 sign seeds of "
+             "one pretraining seed (averaged over pretraining seeds), and over the 3 pretraining seeds of the rate "
+             "averaged over sign seeds, each relative to the mean rate.\n", *spread_table(grouped), ""]
     for regime in REGIMES:
         parts += [f"## The {regime} regime: saturation over 9 runs per model and T\n",
                   "Mean [95% CI] over the runs. *Before* / *after rotation*: each site's rate without and with a "

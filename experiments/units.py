@@ -159,9 +159,20 @@ def run_measure(ctx: Context, unit: Unit) -> dict:
                         "predicted_after_rotation": weighted_rate(sites, lambda r: r["predicted_after_rotation"]),
                         "prediction_abs_error": prediction_abs_error(sites),
                         "embedding_gain_max_over_median": embedding_gain_ratio(trained.model),
+                        "embedding_top6_energy_share": top_energy_share(trained.model, inputs, 6),
                         "energy_mj": energy.total_mj, "energy_unfused_mj": unfused.total_mj,
                         "sentences": len(split)},
             "sites": sites, "transforms": errors, "model": trained.config.to_dict()}
+
+
+def top_energy_share(model, inputs, k: int) -> float:
+    """Mean over real tokens of the share of a token's energy (sum of squares) in its k largest channels, at the
+    embedding output: near 1 when a few channels dominate (then a rotated entry is a sum of a few large terms,
+    not Gaussian: Lindeberg's condition behind the saturation prediction fails), k / d for equal channels."""
+    ids, types, mask = inputs
+    e = model.encoder.embeddings.forward(ids, types).astype(np.float64)[np.asarray(mask).astype(bool)]   # (N, D)
+    sq = e * e
+    return float(np.mean(np.sort(sq, axis=-1)[:, -k:].sum(-1) / sq.sum(-1)))
 
 
 def embedding_gain_ratio(model) -> float:

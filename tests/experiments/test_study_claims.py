@@ -50,12 +50,23 @@ def test_saturation_claims_on_hand_made_runs():
 
 
 def test_unit_times_add_up_and_are_judged_against_the_budget():
-    results = [{"kind": "pretrain", "seconds": 100.0, "cpu_seconds": 3600.0 * 7},
-               {"kind": "finetune", "seconds": 10.0, "cpu_seconds": 3600.0 * 5}]
+    results = [{"unit": "pretrain/a", "kind": "pretrain", "seconds": 100.0, "cpu_seconds": 3600.0 * 7},
+               {"unit": "finetune/a", "kind": "finetune", "seconds": 10.0, "cpu_seconds": 3600.0 * 5}]
     lines, times = unit_times(results, {"m": {"seconds": 1.0, "cpu_seconds": 3600.0 * 4}}, None)
     assert times["cpu_hours"] == pytest.approx(16) and times["two_core_hours"] == pytest.approx(8)
     assert "within the 8-hour budget" in lines[-1]
-    lines, _ = unit_times(results + [{"kind": "measure", "seconds": 1.0, "cpu_seconds": 36.0}], {}, None)
+    lines, _ = unit_times(results + [{"unit": "measure/a", "kind": "measure", "seconds": 1.0, "cpu_seconds": 36.0}],
+                          {}, None)
+    assert "| measure/a | 1.0 | 36.0 |" in lines
     assert "within" in lines[-1]
     lines, _ = unit_times(results, {"m": {"seconds": 1.0, "cpu_seconds": 3600.0 * 5}}, None)
     assert "over the 8-hour budget" in lines[-1]
+
+
+def test_seed_spread_separates_the_sign_draw_from_the_pretraining_seed():
+    """Rates 1, 2, 3 (+ 10 per pretraining seed): sign sd 1 in every seed; seed means 2, 12, 22 (sd 10); mean 12."""
+    from experiments.study_report import seed_spread
+
+    group = [{"seed": p, "metrics": {"saturation_rate": 10.0 * p + s}} for p in range(3) for s in (1, 2, 3)]
+    within, across = seed_spread(group)
+    assert within == pytest.approx(1 / 12) and across == pytest.approx(10 / 12)

@@ -76,6 +76,19 @@ def test_a_study_unit_runs_end_to_end_with_its_seeds_regime_and_counterfactuals(
     assert (measured["model"]["seed"], measured["model"]["sign_seed"], measured["model"]["T"]) == (1, 2, 1)
     assert len(pretrained["outlier_channels"]) == REGIMES["outlier"].outlier_channels
     assert measured["metrics"]["embedding_gain_max_over_median"] > 5            # the outliers survive training
+    assert 6 / 16 < measured["metrics"]["embedding_top6_energy_share"] <= 1     # six of d = 16 channels dominate
     for site in measured["sites"]:
         assert 0 <= site["rate_after_rotation"] <= 1 and "predicted_after_rotation" in site
     assert measured["metrics"]["prediction_abs_error"] >= 0
+
+
+def test_top_energy_share_on_a_hand_made_token():
+    """Embeddings (3, 4, 0, 0) and (1, 1, 1, 1): the largest channel holds 16/25 and 1/4 of the energy."""
+    from types import SimpleNamespace
+
+    from experiments.units import top_energy_share
+
+    rows = np.array([[[3.0, 4.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0], [9.0, 9.0, 9.0, 9.0]]])
+    model = SimpleNamespace(encoder=SimpleNamespace(embeddings=SimpleNamespace(forward=lambda ids, types: rows)))
+    mask = np.array([[1, 1, 0]])                                  # the padding token is left out
+    assert top_energy_share(model, (None, None, mask), 1) == pytest.approx((16 / 25 + 1 / 4) / 2)
