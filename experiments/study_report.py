@@ -23,7 +23,7 @@ from tinyspike.analysis.aggregate import rate_after_rotation, rate_before_rotati
 
 from . import study_figures
 from .plan import GLUE5
-from .study_claims import (GLUE_MODELS, Claim, glue_claims, glue_scores, prediction_error, runs, saturation_claims,
+from .study_claims import (GLUE_MODELS, Claim, glue_claims, glue_energy, glue_scores, prediction_error, runs, saturation_claims,
                            study_fields, t_values, theory_check)
 from .study_plan import MODELS, REGIMES, TIME_STEPS
 from .study_stats import mean_ci
@@ -151,21 +151,23 @@ def site_table(grouped: dict, regime: str, T: int) -> list[str]:
     return lines
 
 
-def glue_table(scores: dict, reference: dict | None, flagship: dict) -> list[str]:
-    lines = ["| model | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " |", "|" + "---|" * (len(GLUE5) + 1)]
+def glue_table(scores: dict, reference: dict | None, flagship: dict, energy: dict) -> list[str]:
+    lines = ["| model | " + " | ".join(f"{t} ({TASK_METRIC[t]})" for t in GLUE5) + " | fused energy (mJ / seq) |",
+             "|" + "---|" * (len(GLUE5) + 2)]
     for model in GLUE_MODELS:
         cells = []
         for t in GLUE5:
             v = scores.get((model, t), [])
             cells.append(f"{np.mean(v):.1f} ± {np.std(v, ddof=1):.1f}" if len(v) > 1 else "–")
-        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        e = f"{energy[model]:.3g}" if model in energy else "–"
+        lines.append(f"| {model} | " + " | ".join(cells) + f" | {e} |")
     if reference:
         rows = {r["task"]: r for r in reference["rows"]}
         for key, name in (("majority", "majority class"), ("bag_of_words", "bag of words")):
             lines.append(f"| {name} | " + " | ".join(
-                "/".join(f"{100 * rows[t][key][m]:.1f}" for m in rows[t]["metrics"]) for t in GLUE5) + " |")
+                "/".join(f"{100 * rows[t][key][m]:.1f}" for m in rows[t]["metrics"]) for t in GLUE5) + " | – |")
     for model, r in sorted(flagship.items()):
-        lines.append(f"| flagship {model} | – | {100 * r['dev_accuracy']:.1f} | – | – | – |")
+        lines.append(f"| flagship {model} | – | {100 * r['dev_accuracy']:.1f} | – | – | – | – |")
     return lines
 
 
@@ -296,8 +298,9 @@ def render_page(results, figures: pathlib.Path, link: str, intro: str, reference
         parts += [f"![{caption}]({link}/{name})", ""]
     parts += ["## GLUE: the Table 2 ablation (dev, × 100)\n",
               "Mean ± standard deviation over 3 fine-tuning seeds, each from pretraining seed 0 (sign seed 0) of "
-              "the default regime at T = 4; the reference rows and the flagship recipe on the same dev sets.\n",
-              *glue_table(scores, reference, flagship), "", "## Time each part took\n", *times_lines, ""]
+              "the default regime at T = 4, with that pretrained model's fused energy per SST-2 dev sequence; the "
+              "reference rows and the flagship recipe on the same dev sets.\n",
+              *glue_table(scores, reference, flagship, glue_energy(results)), "", "## Time each part took\n", *times_lines, ""]
     parts += ["## Appendix: measured before the fixes\n",
               "The studies below were measured before three fixes (the random signs' side in the randomized "
               "Hadamard matrix, the energy of the fused model, the MLP hidden site's initialisation) and each on "

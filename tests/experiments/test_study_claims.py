@@ -70,3 +70,18 @@ def test_seed_spread_separates_the_sign_draw_from_the_pretraining_seed():
     group = [{"seed": p, "metrics": {"saturation_rate": 10.0 * p + s}} for p in range(3) for s in (1, 2, 3)]
     within, across = seed_spread(group)
     assert within == pytest.approx(1 / 12) and across == pytest.approx(10 / 12)
+
+
+def test_glue_energy_and_claims_read_the_right_units():
+    from experiments.study_claims import glue_claims, glue_energy
+
+    results = [{"unit": "measure/default/baseline/seed0", "metrics": {"energy_mj": 1.0}},
+               {"unit": "measure/default/baseline/seed1", "metrics": {"energy_mj": 9.0}},
+               {"unit": "measure/default/learnable-h1/seed0/sign0", "metrics": {"energy_mj": 2.0}},
+               {"unit": "measure/outlier/smoothspike/seed0/sign0", "metrics": {"energy_mj": 7.0}}]
+    assert glue_energy(results) == {"baseline": 1.0, "learnable-h1": 2.0}
+    scores = {("baseline", "rte"): [50.0, 51.0, 52.0], ("smoothspike", "rte"): [60.0, 61.0, 62.0]}
+    claims = {c.key: c for c in glue_claims(scores, ["rte"])}
+    assert claims["smoothspike-beats-baseline-on-glue"].verdict == "agree"
+    assert claims["smoothspike-beats-baseline-on-glue"].ci.mean == pytest.approx(10.0)
+    assert claims["fixed-h1-beats-baseline-on-glue"].verdict == "not measured"

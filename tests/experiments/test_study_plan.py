@@ -18,6 +18,8 @@ def test_nine_distinct_seed_combinations_per_regime_model_and_T():
     for u in UNITS:
         if u.kind == "measure":
             runs[u.regime, u.config].add((u.seed, u.sign))
+    glue_only = {("default", c) for c in TABLE2 if c not in MODELS}            # measured once, for their energy
+    assert all(runs.pop(key) == {(0, 0)} for key in glue_only)
     assert set(runs) == {(r, config_at(m, t)) for r in REGIMES for m in MODELS for t in TIME_STEPS}
     for (regime, config), seeds in runs.items():
         assert len(seeds) == 9
