@@ -23,8 +23,8 @@ from tinyspike.analysis.aggregate import rate_after_rotation, rate_before_rotati
 
 from . import study_figures
 from .plan import GLUE5
-from .study_claims import (GLUE_MODELS, Claim, glue_claims, glue_energy, glue_scores, prediction_error, runs, saturation_claims,
-                           study_fields, t_values, theory_check)
+from .study_claims import (GLUE_MODELS, Claim, glue_claims, glue_energy, glue_scores, prediction_error, runs,
+                           saturation_claims, study_fields, t_values, theory_check)
 from .study_plan import MODELS, REGIMES, TIME_STEPS
 from .study_stats import mean_ci
 from .summarise import TASK_METRIC, load_results, no_results, read_json, relative_link, render
@@ -93,7 +93,7 @@ def expectation_sentence(claims: list[Claim]) -> str:
 
 def rate_table(grouped: dict, regime: str) -> list[str]:
     lines = ["| model | T | saturation rate | without MLP hidden | var(saturated inputs) | before rotation | "
-             "after rotation | predicted after | fused energy (mJ / seq) | runs |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "after rotation | predicted after | fused energy (mJ / seq) | runs |", "|---" * 10 + "|"]
     for model in MODELS:
         for T in TIME_STEPS:
             g = grouped.get((regime, model, T), [])
@@ -121,7 +121,7 @@ def seed_spread(group: list[dict]) -> tuple[float, float]:
 
 
 def spread_table(grouped: dict) -> list[str]:
-    lines = ["| regime | model | T | sign draw alone (sd / mean) | pretraining seed (sd / mean) |", "|---|---|---|---|---|"]
+    lines = ["| regime | model | T | sign draw alone (sd / mean) | pretraining seed (sd / mean) |", "|---" * 5 + "|"]
     for regime in REGIMES:
         for model in MODELS[1:]:
             for T in TIME_STEPS:
@@ -142,7 +142,9 @@ def site_table(grouped: dict, regime: str, T: int) -> list[str]:
             continue
         for i, site in enumerate(g[0]["sites"]):
             rows = [r["sites"][i] for r in g]
-            mean = lambda f: float(np.nanmean([f(s) for s in rows])) if any(np.isfinite(f(s)) for s in rows) else math.nan
+            def mean(f, rows=rows) -> float:
+                v = np.array([f(s) for s in rows], dtype=np.float64)
+                return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
             var = saturated_input_variance_over_sites(rows)
             lines.append(f"| {model} | {site['layer']} | {site['site']} | {site['transform'] or '–'} | "
                          f"{mean(lambda s: s['saturation_rate']):.4f} | {mean(rate_before_rotation):.4f} | "
@@ -190,7 +192,8 @@ def bow_sentences(scores: dict, reference: dict | None) -> list[str]:
 def flagship_sentences(flagship: dict, reference: dict | None) -> list[str]:
     if not flagship:
         return ["- The flagship recipe has no result file yet."]
-    bow = 100 * next(r for r in reference["rows"] if r["task"] == "sst2")["bag_of_words"]["accuracy"] if reference else None
+    sst2 = next((r for r in reference["rows"] if r["task"] == "sst2"), None) if reference else None
+    bow = 100 * sst2["bag_of_words"]["accuracy"] if sst2 else None
     out = []
     for model, r in sorted(flagship.items()):
         acc = 100 * r["dev_accuracy"]
@@ -300,7 +303,8 @@ def render_page(results, figures: pathlib.Path, link: str, intro: str, reference
               "Mean ± standard deviation over 3 fine-tuning seeds, each from pretraining seed 0 (sign seed 0) of "
               "the default regime at T = 4, with that pretrained model's fused energy per SST-2 dev sequence; the "
               "reference rows and the flagship recipe on the same dev sets.\n",
-              *glue_table(scores, reference, flagship, glue_energy(results)), "", "## Time each part took\n", *times_lines, ""]
+              *glue_table(scores, reference, flagship, glue_energy(results)), "",
+              "## Time each part took\n", *times_lines, ""]
     parts += ["## Appendix: measured before the fixes\n",
               "The studies below were measured before three fixes (the random signs' side in the randomized "
               "Hadamard matrix, the energy of the fused model, the MLP hidden site's initialisation) and each on "
@@ -338,7 +342,8 @@ def main(argv=None) -> int:
         old_figures = figures.parent / f"before-fixes-{folder.name}"
         appendix.append((APPENDIX_TITLES.get(folder.name, folder.name), load_results(folder), old_figures,
                          relative_link(old_figures, out)))
-    text, data = render_page(results, figures, relative_link(figures, out), pathlib.Path(args.intro).read_text(encoding="utf-8"), reference,
+    intro = pathlib.Path(args.intro).read_text(encoding="utf-8")
+    text, data = render_page(results, figures, relative_link(figures, out), intro, reference,
                              load_flagship(args.flagship), appendix)
     out.write_text(text, encoding="utf-8")
     pathlib.Path(args.summary).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")

@@ -228,4 +228,5 @@ def run_unit(ctx: Context, unit: Unit) -> dict:
     t0, c0 = time.perf_counter(), time.process_time()
     out = RUNNERS[unit.kind](ctx, unit)
     return {"unit": unit.id, "kind": unit.kind, "config": unit.config, "task": unit.task, "seed": unit.seed,
-            **({"regime": unit.regime, "sign": unit.sign} if unit.regime else {}), **out, "seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(time.process_time() - c0, 2)}
+            **({"regime": unit.regime, "sign": unit.sign} if unit.regime else {}), **out,
+            "seconds": round(time.perf_counter() - t0, 2), "cpu_seconds": round(time.process_time() - c0, 2)}
