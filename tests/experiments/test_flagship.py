@@ -1,11 +1,12 @@
 """The flagship SST-2 recipe end to end on toy-sized settings: the result file, the curve, resuming."""
 import json
+import pathlib
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from experiments import flagship
+from experiments import flagship, flagship_page
 from tinyspike.pretrained import minilm_available
 
 from .conftest import write_tiny_glue
@@ -66,3 +67,35 @@ def test_a_glue_dir_without_sst2_is_one_clear_error(tmp_path, capsys):
         flagship.parse(["--glue-dir", str(tmp_path), "--model", "baseline", "--out", str(tmp_path / "o")])
     err = capsys.readouterr().err.strip().splitlines()[-1]
     assert "--glue-dir" in err and "holds no SST-2 folder" in err
+
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def test_the_page_block_is_generated_from_the_committed_results():
+    results = flagship_page.load_results(ROOT / "results" / "flagship")
+    assert set(results) == set(flagship.MODELS), "results/flagship must hold both models' result files"
+    block = flagship_page.render_section(results, flagship_page.bag_of_words_accuracy(ROOT / "results" /
+                                                                                      "reference-rows.json"))
+    assert block in (ROOT / "docs" / "flagship.md").read_text(), \
+        "docs/flagship.md is stale: rerun `PYTHONPATH=. python -m experiments.flagship_page`"
+
+
+def _result(curve, target=0.825):
+    return {"dev_accuracy": curve[-1][1], "target": target, "curve": curve}
+
+
+@pytest.mark.parametrize("curve, words", [
+    ([[10, 0.70], [20, 0.80]], ["misses the target by 2.50 points", "+10.00 points", "still rising"]),
+    ([[10, 0.80], [20, 0.801]], ["misses the target by 2.40 points", "+0.10 points", "flat or falling"]),
+    ([[10, 0.81], [20, 0.80]], ["-1.00 points", "flat or falling"]),
+    ([[10, 0.80], [20, 0.83]], ["reaches the target: 83.00% against 82.50%"]),
+])
+def test_limit_sentence_reports_the_gap_and_the_last_gain_of_the_curve(curve, words):
+    line = flagship_page.limit_sentence("m", _result(curve))
+    assert all(w in line for w in words), line
+
+
+def test_a_page_without_markers_is_refused():
+    with pytest.raises(ValueError, match="no generated block"):
+        flagship_page.replace_section("# a page\n", "block")

@@ -8,5 +8,5 @@ from .sentence import SentenceEncoder, cosine_rows, mean_pool
 from .sts import read_sts, sts_spearman
 
 __all__ = ["BertConfig", "BertEncoder", "BertLayer", "BertSelfAttention", "hf_parameter_map", "load_hf_state",
-           "MiniLMFiles", "TeacherMissing", "load_minilm", "minilm_available", "minilm_files", "copy_minilm_embeddings", "SentenceEncoder",
-           "cosine_rows", "mean_pool", "read_sts", "sts_spearman"]
+           "MiniLMFiles", "TeacherMissing", "load_minilm", "minilm_available", "minilm_files",
+           "copy_minilm_embeddings", "SentenceEncoder", "cosine_rows", "mean_pool", "read_sts", "sts_spearman"]

@@ -1,0 +1,148 @@
+"""docs/flagship.md's generated block and figure, from the flagship recipe's result files.
+
+``PYTHONPATH=. python -m experiments.flagship_page --results results/flagship --docs docs/flagship.md
+--figure docs/figures/flagship-curve.png`` rewrites the part of the page between the markers: the
+dev accuracy of each model against the target and the bag-of-words reference, the time it took, the
+learning curve, a sentence per model on what limits it, and the recipe's settings.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+
+from experiments.flagship import MODELS
+
+BEGIN, END = "<!-- flagship: generated from results/flagship/*.json -->", "<!-- flagship: end -->"
+RISING = 0.005             # a last gain above half a point: the curve is still rising
+RECIPE_ROWS = {            # recipe field -> what it means, in the table's words
+    "tokenizer": "tokenizer", "embedding_init": "embedding tables copied from",
+    "embedding_parts": "tables copied", "frozen": "frozen parameters", "mlm_pretraining": "MLM pretraining",
+    "trim_padding": "padding trimmed per batch",
+    "d_model": "d_model", "n_layers": "blocks", "n_heads": "heads", "d_ff": "d_ff", "T": "time steps T",
+    "max_len": "max_len", "epochs": "epochs", "batch": "batch", "lr": "peak learning rate",
+    "warmup": "warm-up (fraction of steps)", "weight_decay": "weight decay", "clip": "gradient-norm clip",
+    "seed": "seed", "evals": "dev evaluations"}
+
+
+def load_results(folder) -> dict[str, dict]:
+    """{model: its result} for the models whose ``<model>.json`` is in ``folder``, in ``MODELS`` order."""
+    folder = pathlib.Path(folder)
+    found = {m: json.loads((folder / f"{m}.json").read_text()) for m in MODELS if (folder / f"{m}.json").exists()}
+    if not found:
+        raise FileNotFoundError(f"{folder} holds no flagship result ({', '.join(f'{m}.json' for m in MODELS)}); run "
+                                "experiments.flagship first")
+    return found
+
+
+def bag_of_words_accuracy(reference_rows) -> float:
+    """SST-2 dev accuracy of the bag-of-words logistic regression in results/reference-rows.json."""
+    rows = json.loads(pathlib.Path(reference_rows).read_text())["rows"]
+    return next(r["bag_of_words"]["accuracy"] for r in rows if r["task"] == "sst2")
+
+
+def limit_sentence(model: str, r: dict) -> str:
+    """Whether ``model`` met the target and, if not, by how much and what the curve's end says about why."""
+    acc, target = r["dev_accuracy"], r["target"]
+    if acc >= target:
+        return f"- {model} reaches the target: {pct(acc)} against {pct(target)}."
+    (s0, a0), (s1, a1) = r["curve"][-2:] if len(r["curve"]) > 1 else ((0, acc), r["curve"][-1])
+    gain = a1 - a0
+    trend = ("still rising: more steps (a second epoch) are the first thing to try" if gain > RISING else
+             "flat or falling at the end: a longer run alone is unlikely to close the gap; the model's capacity "
+             "(blocks, T) or the learning rate is the next lever")
+    return (f"- {model} misses the target by {points(target - acc)} points ({pct(acc)} against {pct(target)}); from "
+            f"step {s0} to {s1} it changed by {points(gain, sign=True)} points, {trend}.")
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def points(x: float, sign: bool = False) -> str:
+    return f"{100 * x:+.2f}" if sign else f"{100 * x:.2f}"
+
+
+def render_section(results: dict[str, dict], bow: float) -> str:
+    lines = [BEGIN, "", "| model | variant | SST-2 dev accuracy | target | vs target | vs bag of words | steps | "
+             "wall time | CPU time | per step | trainable / frozen parameters |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for m, r in results.items():
+        lines.append(f"| {m} | {r['variant']} | {pct(r['dev_accuracy'])} | {pct(r['target'])} | "
+                     f"{points(r['dev_accuracy'] - r['target'], True)} | {points(r['dev_accuracy'] - bow, True)} | "
+                     f"{r['steps']} | {r['seconds'] / 60:.1f} min | {r['cpu_seconds'] / 60:.1f} min | "
+                     f"{r['seconds_per_step']:.2f} s | {r['trainable_parameters']:,} / {r['frozen_parameters']:,} |")
+    total = sum(r["seconds"] for r in results.values())
+    lines += ["", f"The bag-of-words logistic regression (results/reference-rows.json) reaches {pct(bow)}. "
+              f"All the runs above took {total / 60:.1f} minutes of wall time on one core, dev evaluations included; "
+              "points are percentage points.", "", "What limits each model:", ""]
+    lines += [limit_sentence(m, r) for m, r in results.items()]
+    steps = sorted({s for r in results.values() for s, _ in r["curve"]})
+    curves = {m: dict(r["curve"]) for m, r in results.items()}
+    first = next(iter(results.values()))
+    lines += ["", "The learning curve: SST-2 dev accuracy at each evaluation.", "",
+              "| step | epoch | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
+    for s in steps:
+        cells = [pct(curves[m][s]) if s in curves[m] else "" for m in results]
+        lines.append(f"| {s} | {s / first['steps'] * first['recipe']['epochs']:.2f} | " + " | ".join(cells) + " |")
+    lines += ["", "![SST-2 dev accuracy through the epoch](figures/flagship-curve.png)", "",
+              "The recipe's settings, as the result files record them:", "", "| setting | " +
+              " | ".join(results) + " |", "|---|" + "---|" * len(results)]
+    for key, name in (("train_examples", "training sentences"), ("dev_examples", "dev sentences")):
+        lines.append(f"| {name} | " + " | ".join(f"{r[key]:,}" for r in results.values()) + " |")
+    for key, name in RECIPE_ROWS.items():
+        lines.append(f"| {name} | " + " | ".join(_value(r["recipe"].get(key)) for r in results.values()) + " |")
+    lines += ["", END]
+    return "\n".join(lines)
+
+
+def _value(v) -> str:
+    return ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+
+
+def replace_section(page: str, block: str) -> str:
+    """The page with its generated block (between the markers) replaced by ``block``."""
+    if BEGIN not in page or END not in page:
+        raise ValueError(f"the page has no generated block: add the lines {BEGIN!r} and {END!r} where it belongs")
+    head, rest = page.split(BEGIN, 1)
+    return head + block + rest.split(END, 1)[1]
+
+
+def plot_curves(results: dict[str, dict], bow: float, path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for m, r in results.items():
+        steps, acc = zip(*r["curve"])
+        ax.plot(steps, [100 * a for a in acc], marker="o", label=f"{m} ({r['variant']})")
+    target = next(iter(results.values()))["target"]
+    ax.axhline(100 * target, color="k", ls="--", lw=1, label="target")
+    ax.axhline(100 * bow, color="gray", ls=":", lw=1, label="bag of words")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("SST-2 dev accuracy (%)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m experiments.flagship_page", description=__doc__.splitlines()[0])
+    p.add_argument("--results", default="results/flagship", help="folder holding <model>.json")
+    p.add_argument("--reference", default="results/reference-rows.json", help="the bag-of-words reference rows")
+    p.add_argument("--docs", default="docs/flagship.md", help="the page whose generated block to rewrite")
+    p.add_argument("--figure", default="docs/figures/flagship-curve.png")
+    a = p.parse_args(argv)
+    results, bow = load_results(a.results), bag_of_words_accuracy(a.reference)
+    page = pathlib.Path(a.docs)
+    page.write_text(replace_section(page.read_text(), render_section(results, bow)))
+    plot_curves(results, bow, a.figure)
+    print(f"rewrote {page} and {a.figure} from {', '.join(results)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
