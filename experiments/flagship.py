@@ -28,7 +28,7 @@ import time
 
 import numpy as np
 
-from tinyspike.commands._common import data_fingerprint, encode_texts, subsample
+from tinyspike.commands._common import data_fingerprint, encode_texts, sample_indices, subsample
 from tinyspike.data.glue import load_glue
 from tinyspike.data.tokenizer import load_tokenizer
 from tinyspike.models.config import ModelConfig
@@ -107,7 +107,7 @@ def run(args) -> dict | None:
                       weight_decay=r["weight_decay"], clip=r["clip"], seed=r["seed"], checkpoint_every=points[0],
                       stop_at=args.stop_at)
     work = pathlib.Path(args.work) if args.work else pathlib.Path(tempfile.gettempdir()) / "tinyspike-flagship"
-    work = work / args.model
+    work = work / (args.model + ("-smoke" if args.smoke else ""))
     work.mkdir(parents=True, exist_ok=True)
     ckpt, curve_path = work / CHECKPOINT, work / CURVE
     resume = ckpt.exists()
@@ -143,9 +143,12 @@ def run(args) -> dict | None:
         raise RuntimeError(f"flagship: the run in {work} stopped at step {result.step} of {total}; run the same "
                            "command again to resume it")
     final = curve[-1]
+    seen = sample_indices(len(train), len(dev), r["seed"])      # as many training sentences as dev ones
+    train_acc = evaluate(net, tuple(a[seen] for a in train_x), train.labels[seen], ("accuracy",))["accuracy"]
     out = {"model": args.model, "variant": MODELS[args.model], "task": "sst2",
            "dev_accuracy": final["dev_accuracy"], "target": TARGET, "meets_target": final["dev_accuracy"] >= TARGET,
            "curve": [[p["step"], p["dev_accuracy"]] for p in curve], "steps": total,
+           "train_sample_accuracy": train_acc,
            "seconds": final["seconds"], "cpu_seconds": final["cpu_seconds"],
            "seconds_per_step": round(final["seconds"] / total, 3),
            "train_examples": len(train), "dev_examples": len(dev),

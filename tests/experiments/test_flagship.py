@@ -81,18 +81,20 @@ def test_the_page_block_is_generated_from_the_committed_results():
         "docs/flagship.md is stale: rerun `PYTHONPATH=. python -m experiments.flagship_page`"
 
 
-def _result(curve, target=0.825):
-    return {"dev_accuracy": curve[-1][1], "target": target, "curve": curve}
+def _result(curve, train, target=0.825):
+    return {"dev_accuracy": curve[-1][1], "target": target, "curve": curve, "train_sample_accuracy": train}
 
 
-@pytest.mark.parametrize("curve, words", [
-    ([[10, 0.70], [20, 0.80]], ["misses the target by 2.50 points", "+10.00 points", "still rising"]),
-    ([[10, 0.80], [20, 0.801]], ["misses the target by 2.40 points", "+0.10 points", "flat or falling"]),
-    ([[10, 0.81], [20, 0.80]], ["-1.00 points", "flat or falling"]),
-    ([[10, 0.80], [20, 0.83]], ["reaches the target: 83.00% against 82.50%"]),
+@pytest.mark.parametrize("curve, train, words", [
+    ([[10, 0.70], [20, 0.80]], 0.81, ["misses the target by 2.50 points", "+10.00 points", "still rising",
+                                      "reaches 81.00%", "(+1.00 points)", "underfits"]),
+    ([[10, 0.80], [20, 0.801]], 0.90, ["misses the target by 2.40 points", "+0.10 points", "flat or falling",
+                                       "fit 9.90 points better", "generalisation"]),
+    ([[10, 0.81], [20, 0.80]], 0.79, ["-1.00 points", "flat or falling", "(-1.00 points)", "underfits"]),
+    ([[10, 0.80], [20, 0.83]], 0.95, ["reaches the target: 83.00% against 82.50%"]),
 ])
-def test_limit_sentence_reports_the_gap_and_the_last_gain_of_the_curve(curve, words):
-    line = flagship_page.limit_sentence("m", _result(curve))
+def test_limit_sentence_reports_the_gap_the_last_gain_and_the_training_fit(curve, train, words):
+    line = flagship_page.limit_sentence("m", _result(curve, train))
     assert all(w in line for w in words), line
 
 
