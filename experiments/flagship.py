@@ -4,7 +4,8 @@
 --out results/flagship [--work DIR]`` trains one model through the resumable ``train_loop``
 (checkpoints in ``--work``: run the same command again after a kill and it continues), measures
 SST-2 dev accuracy ``--evals`` times through the epoch (the learning curve) and writes
-``<out>/<model>.json``. ``--smoke`` shrinks everything (a few dozen examples, one tiny batch) so
+``<out>/<model>.json``. ``--layers N`` and ``--T N`` change the model's size for an ablation (the
+result is then ``<model>-n_layersN-TN.json``). ``--smoke`` shrinks everything (a few dozen examples, one tiny batch) so
 that the whole path runs in seconds.
 
 The recipe (every technique is a field of ``RECIPE``, written into the result):
@@ -18,7 +19,6 @@ The recipe (every technique is a field of ``RECIPE``, written into the result):
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import pathlib
 import shlex
@@ -26,11 +26,9 @@ import sys
 import tempfile
 import time
 
-import numpy as np
-
-from tinyspike.commands._common import data_fingerprint, encode_texts, sample_indices, subsample
+from tinyspike.commands._common import data_fingerprint, sample_indices, subsample
 from tinyspike.data.glue import load_glue
-from tinyspike.data.tokenizer import load_tokenizer
+from tinyspike.data.tokenizer import encode_batch, load_tokenizer
 from tinyspike.models.config import ModelConfig
 from tinyspike.models.spiking_lm import SequenceClassifier
 from tinyspike.models.variants import variant
@@ -67,9 +65,15 @@ def command_line(argv: list[str]) -> str:
     return "PYTHONPATH=. python -m experiments.flagship " + shlex.join(shown)
 
 
-def recipe(smoke: bool = False) -> dict:
-    """The recipe's settings; ``smoke`` shrinks the data, the MLP and the batch so a test runs in seconds."""
-    return {**RECIPE, **(SMOKE if smoke else {}), "smoke": smoke}
+def recipe(smoke: bool = False, **overrides) -> dict:
+    """The recipe's settings; ``smoke`` shrinks the data, the MLP and the batch so a test runs in seconds;
+    ``overrides`` (n_layers, T) change the model's size for an ablation."""
+    return {**RECIPE, **(SMOKE if smoke else {}), **overrides, "smoke": smoke}
+
+
+def run_name(model: str, overrides: dict) -> str:
+    """``model``, or ``model`` and the changed sizes for an ablation (``baseline-n_layers2-T1``)."""
+    return "-".join([model, *(f"{k}{v}" for k, v in overrides.items())])
 
 
 def model_config(model: str, r: dict, vocab_size: int) -> ModelConfig:
@@ -90,24 +94,41 @@ def read_curve(path: pathlib.Path, upto: int) -> list[dict]:
     return [p for p in points if p["step"] <= upto]
 
 
-def run(args) -> dict | None:
-    r = recipe(args.smoke)
+def load_data(glue_dir, r: dict):
+    """SST-2 train and dev (seeded samples when the recipe limits them), encoded with MiniLM's tokenizer."""
     tok = load_tokenizer(minilm_files().tokenizer)
-    train = subsample(load_glue("sst2", "train", args.glue_dir), r["train_limit"], r["seed"])
-    dev = subsample(load_glue("sst2", "dev", args.glue_dir), r["dev_limit"], r["seed"])
-    train_x = encode_texts(tok, train.text_a, None, r["max_len"], "training")
-    dev_x = encode_texts(tok, dev.text_a, None, r["max_len"], "dev")
-    cfg = model_config(args.model, r, tok.get_vocab_size())
+    train = subsample(load_glue("sst2", "train", glue_dir), r["train_limit"], r["seed"])
+    dev = subsample(load_glue("sst2", "dev", glue_dir), r["dev_limit"], r["seed"])
+    encoded = []
+    for split, what in ((train, "training"), (dev, "dev")):
+        ids, types, mask, truncated = encode_batch(tok, split.text_a, None, r["max_len"])
+        if truncated:
+            print(f"warning: {truncated} of {len(ids)} {what} sentences are longer than the recipe's max_len "
+                  f"{r['max_len']} tokens and were truncated", file=sys.stderr)
+        encoded.append((ids, types, mask))
+    return tok.get_vocab_size(), train, dev, *encoded
+
+
+def build_model(model: str, r: dict, vocab_size: int):
+    """The classifier with MiniLM's embedding tables copied in, and the view of it AdamW trains (frozen parts hidden)."""
+    cfg = model_config(model, r, vocab_size)
     net = SequenceClassifier(cfg, 2)
     copy_minilm_embeddings(net.encoder.embeddings, r["embedding_parts"])
-    model = Frozen(net, tuple(r["frozen"])) if r["frozen"] else net
+    return net, Frozen(net, tuple(r["frozen"])) if r["frozen"] else net
+
+
+def run(args) -> dict | None:
+    overrides = {k: v for k, v in (("n_layers", args.layers), ("T", args.T)) if v is not None}
+    r, name = recipe(args.smoke, **overrides), run_name(args.model, overrides)
+    vocab_size, train, dev, train_x, dev_x = load_data(args.glue_dir, r)
+    net, model = build_model(args.model, r, vocab_size)
     total = r["epochs"] * -(-len(train) // r["batch"])
     points = eval_steps(total, r["evals"])
     loop = LoopConfig(epochs=r["epochs"], batch=r["batch"], lr=r["lr"], warmup=r["warmup"],
                       weight_decay=r["weight_decay"], clip=r["clip"], seed=r["seed"], checkpoint_every=points[0],
                       stop_at=args.stop_at)
     work = pathlib.Path(args.work) if args.work else pathlib.Path(tempfile.gettempdir()) / "tinyspike-flagship"
-    work = work / (args.model + ("-smoke" if args.smoke else ""))
+    work = work / (name + ("-smoke" if args.smoke else ""))
     work.mkdir(parents=True, exist_ok=True)
     ckpt, curve_path = work / CHECKPOINT, work / CURVE
     resume = ckpt.exists()
@@ -126,40 +147,38 @@ def run(args) -> dict | None:
             curve.append(point)
             with curve_path.open("a") as f:
                 f.write(json.dumps(point) + "\n")
-            print(f"{args.model} step {step + 1}/{total}: dev accuracy {acc:.4f}", file=sys.stderr, flush=True)
+            print(f"{name} step {step + 1}/{total}: dev accuracy {acc:.4f}", file=sys.stderr, flush=True)
 
     data = data_fingerprint("sst2", str(pathlib.Path(args.glue_dir).resolve()), train_x, train.labels,
                             train_examples=len(train), dev_examples=len(dev))
     if resume:
-        print(f"resuming {args.model} from {ckpt} at step {done}", file=sys.stderr)
+        print(f"resuming {name} from {ckpt} at step {done}", file=sys.stderr)
     result = train_loop(model, classification_step(model, train_x, train.labels), len(train), loop, out_dir=work,
-                        resume=resume, config=cfg.to_dict(), extra={"kind": "classifier", "task": "sst2"},
-                        desc=f"flagship {args.model}", progress=not args.no_progress, on_step=on_step, data=data)
+                        resume=resume, config=net.config.to_dict(), extra={"kind": "classifier", "task": "sst2"},
+                        desc=f"flagship {name}", progress=not args.no_progress, on_step=on_step, data=data)
     if args.stop_at is not None and result.step < total:
-        print(f"{args.model}: stopped at step {result.step} of {total} as asked (--stop-at); the same command "
+        print(f"{name}: stopped at step {result.step} of {total} as asked (--stop-at); the same command "
               "without --stop-at continues from the checkpoint", file=sys.stderr)
         return None
     if result.step != total or not curve or curve[-1]["step"] != total:
         raise RuntimeError(f"flagship: the run in {work} stopped at step {result.step} of {total}; run the same "
                            "command again to resume it")
-    final = curve[-1]
     seen = sample_indices(len(train), len(dev), r["seed"])      # as many training sentences as dev ones
     train_acc = evaluate(net, tuple(a[seen] for a in train_x), train.labels[seen], ("accuracy",))["accuracy"]
-    out = {"model": args.model, "variant": MODELS[args.model], "task": "sst2",
+    final = curve[-1]
+    out = {"name": name, "model": args.model, "variant": MODELS[args.model], "task": "sst2",
            "dev_accuracy": final["dev_accuracy"], "target": TARGET, "meets_target": final["dev_accuracy"] >= TARGET,
            "curve": [[p["step"], p["dev_accuracy"]] for p in curve], "steps": total,
-           "train_sample_accuracy": train_acc,
-           "seconds": final["seconds"], "cpu_seconds": final["cpu_seconds"],
+           "train_sample_accuracy": train_acc, "seconds": final["seconds"], "cpu_seconds": final["cpu_seconds"],
            "seconds_per_step": round(final["seconds"] / total, 3),
            "train_examples": len(train), "dev_examples": len(dev),
            "trainable_parameters": sum(p.value.size for _, p in model.named_parameters()),
            "frozen_parameters": sum(p.value.size for p in model.frozen_parameters()) if r["frozen"] else 0,
-           "config": cfg.to_dict(), "recipe": r,
-           "command": command_line(args.argv)}
-    dest = pathlib.Path(args.out) / f"{args.model}.json"
+           "config": net.config.to_dict(), "recipe": r, "command": command_line(args.argv)}
+    dest = pathlib.Path(args.out) / f"{name}.json"
     dest.parent.mkdir(parents=True, exist_ok=True)
     dest.write_text(json.dumps(out, indent=1) + "\n")
-    print(f"{args.model}: SST-2 dev accuracy {out['dev_accuracy']:.4f} after {total} steps, {out['seconds']:.0f} s; "
+    print(f"{name}: SST-2 dev accuracy {out['dev_accuracy']:.4f} after {total} steps, {out['seconds']:.0f} s; "
           f"wrote {dest}", file=sys.stderr)
     return out
 
@@ -170,14 +189,17 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--model", required=True, choices=list(MODELS))
     p.add_argument("--out", required=True, help="folder for <model>.json")
     p.add_argument("--work", help="folder for checkpoints and the curve (default: the system temp folder)")
+    p.add_argument("--layers", type=int, default=None, help=f"blocks, for an ablation (recipe: {RECIPE['n_layers']})")
+    p.add_argument("--T", type=int, default=None, help=f"time steps, for an ablation (recipe: {RECIPE['T']})")
     p.add_argument("--smoke", action="store_true", help="toy-sized settings: the whole path in seconds")
     p.add_argument("--stop-at", type=int, default=None, help="checkpoint and stop after this many steps (a test "
                    "of resuming: run again without it to continue)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = p.parse_args(argv)
     args.argv = list(argv)
-    if args.stop_at is not None and args.stop_at < 1:
-        p.error(f"--stop-at must be a step count >= 1, got {args.stop_at}")
+    for flag, value in (("--stop-at", args.stop_at), ("--layers", args.layers), ("--T", args.T)):
+        if value is not None and value < 1:
+            p.error(f"{flag} must be an integer >= 1, got {value}")
     sst2 = pathlib.Path(args.glue_dir) / "SST-2"
     if not sst2.is_dir():
         p.error(f"--glue-dir {args.glue_dir} holds no SST-2 folder; pass the folder of the GLUE download "

@@ -28,10 +28,12 @@ RECIPE_ROWS = {            # recipe field -> what it means, in the table's words
 
 
 def load_results(folder) -> dict[str, dict]:
-    """{model: its result} for the models whose ``<model>.json`` is in ``folder``, in ``MODELS`` order."""
+    """{run name: its result} for every ``*.json`` in ``folder``: the recipe's models first, then the ablations."""
     folder = pathlib.Path(folder)
-    found = {m: json.loads((folder / f"{m}.json").read_text()) for m in MODELS if (folder / f"{m}.json").exists()}
-    if not found:
+    files = sorted(folder.glob("*.json"), key=lambda f: (f.stem not in MODELS, list(MODELS).index(f.stem)
+                                                         if f.stem in MODELS else 0, f.stem))
+    found = {f.stem: json.loads(f.read_text()) for f in files}
+    if not any(m in found for m in MODELS):
         raise FileNotFoundError(f"{folder} holds no flagship result ({', '.join(f'{m}.json' for m in MODELS)}); run "
                                 "experiments.flagship first")
     return found
@@ -53,8 +55,8 @@ def limit_sentence(model: str, r: dict) -> str:
     gain, fit = a1 - a0, r["train_sample_accuracy"] - acc
     trend = "still rising: more steps (a second epoch) are the first thing to try" if gain > RISING else \
         "flat or falling at the end: a longer run alone is unlikely to close the gap"
-    why = (f"training sentences fit {points(fit)} points better than dev ones, so the gap is generalisation "
-           "(regularisation, more frozen pretrained parts)" if fit > OVERFIT else
+    why = (f"training sentences fit {points(fit)} points better than dev ones, so generalisation, not only "
+           "fitting, limits it" if fit > OVERFIT else
            f"training sentences fit no better than dev ones ({points(fit, sign=True)} points), so the model "
            "underfits: its capacity (blocks, T) or the training time limits it")
     return (f"- {model} misses the target by {points(target - acc)} points ({pct(acc)} against {pct(target)}); from "
@@ -71,7 +73,7 @@ def points(x: float, sign: bool = False) -> str:
 
 
 def render_section(results: dict[str, dict], bow: float) -> str:
-    lines = [BEGIN, "", "| model | variant | SST-2 dev accuracy | target | vs target | vs bag of words | training sample | "
+    lines = [BEGIN, "", "| run | variant | SST-2 dev accuracy | target | vs target | vs bag of words | training sample | "
              "steps | wall time | CPU time | per step | trainable / frozen parameters |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for m, r in results.items():
@@ -83,11 +85,13 @@ def render_section(results: dict[str, dict], bow: float) -> str:
     total = sum(r["seconds"] for r in results.values())
     lines += ["", f"The bag-of-words logistic regression (results/reference-rows.json) reaches {pct(bow)}. "
               f"The training sample is as many training sentences as dev ones, scored at the end. All the runs above took {total / 60:.1f} minutes of wall time on one core, dev evaluations included; "
-              "points are percentage points.", "", "What limits each model:", ""]
+              "points are percentage points.", "", "What limits each run:", ""]
     lines += [limit_sentence(m, r) for m, r in results.items()]
     steps = sorted({s for r in results.values() for s, _ in r["curve"]})
     curves = {m: dict(r["curve"]) for m, r in results.items()}
     first = next(iter(results.values()))
+    lines += ["", "An ablation run (a name with the sizes it changes) is the recipe with only those sizes changed."] \
+        if len(results) > len(MODELS) else []
     lines += ["", "The learning curve: SST-2 dev accuracy at each evaluation.", "",
               "| step | epoch | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
     for s in steps:
@@ -124,7 +128,7 @@ def plot_curves(results: dict[str, dict], bow: float, path) -> None:
     fig, ax = plt.subplots(figsize=(6, 3.6))
     for m, r in results.items():
         steps, acc = zip(*r["curve"])
-        ax.plot(steps, [100 * a for a in acc], marker="o", label=f"{m} ({r['variant']})")
+        ax.plot(steps, [100 * a for a in acc], marker="o", label=m)
     target = next(iter(results.values()))["target"]
     ax.axhline(100 * target, color="k", ls="--", lw=1, label="target")
     ax.axhline(100 * bow, color="gray", ls=":", lw=1, label="bag of words")

@@ -55,6 +55,17 @@ def test_a_stopped_run_resumes_to_the_uninterrupted_result(glue, tmp_path):
     assert resumed["config"]["h1"] == "off"
 
 
+@needs_minilm
+def test_an_ablation_changes_only_its_sizes_and_is_named_after_them(glue, tmp_path):
+    base = _run(glue, tmp_path, tmp_path / "w", model="baseline")
+    ablation = _run(glue, tmp_path, tmp_path / "w", "--layers", "2", "--T", "2", model="baseline")
+    assert ablation["name"] == "baseline-n_layers2-T2" and (tmp_path / "out" / "baseline-n_layers2-T2.json").exists()
+    assert ablation["config"] == {**base["config"], "n_layers": 2, "T": 2}
+    assert ablation["recipe"] == {**base["recipe"], "n_layers": 2, "T": 2}
+    results = flagship_page.load_results(tmp_path / "out")
+    assert list(results) == ["baseline", "baseline-n_layers2-T2"]
+
+
 @given(total=st.integers(1, 5000), evals=st.integers(1, 20))
 def test_eval_steps_are_increasing_within_the_run_and_end_at_its_last_step(total, evals):
     steps = flagship.eval_steps(total, evals)
@@ -89,7 +100,7 @@ def _result(curve, train, target=0.825):
     ([[10, 0.70], [20, 0.80]], 0.81, ["misses the target by 2.50 points", "+10.00 points", "still rising",
                                       "reaches 81.00%", "(+1.00 points)", "underfits"]),
     ([[10, 0.80], [20, 0.801]], 0.90, ["misses the target by 2.40 points", "+0.10 points", "flat or falling",
-                                       "fit 9.90 points better", "generalisation"]),
+                                       "fit 9.90 points better", "generalisation, not only fitting"]),
     ([[10, 0.81], [20, 0.80]], 0.79, ["-1.00 points", "flat or falling", "(-1.00 points)", "underfits"]),
     ([[10, 0.80], [20, 0.83]], 0.95, ["reaches the target: 83.00% against 82.50%"]),
 ])
