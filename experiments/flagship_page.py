@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import pathlib
 import sys
 
 from experiments.flagship import MODELS
 
 BEGIN, END = "<!-- flagship: generated from results/flagship/*.json -->", "<!-- flagship: end -->"
-RISING = 0.005             # a last gain above half a point: the curve is still rising
 OVERFIT = 0.03             # training sentences fit this much better than dev ones: the gap is generalisation
 RECIPE_ROWS = {            # recipe field -> what it means, in the table's words
     "tokenizer": "tokenizer", "embedding_init": "embedding tables copied from",
@@ -45,23 +45,41 @@ def bag_of_words_accuracy(reference_rows) -> float:
     return next(r["bag_of_words"]["accuracy"] for r in rows if r["task"] == "sst2")
 
 
+def standard_error(acc: float, n: int) -> float:
+    """sqrt(p (1 - p) / n): the sampling error of an accuracy p measured on n sentences."""
+    return math.sqrt(acc * (1 - acc) / n)
+
+
 def limit_sentence(model: str, r: dict) -> str:
-    """Whether ``model`` met the target and, if not, by how much and what the curve's end and the fit of
-    training sentences say about why."""
+    """Whether ``model`` met the target and, if not, by how much, whether the curve's second half still
+    rose by more than the dev set's standard error, and how much better training sentences fit."""
     acc, target = r["dev_accuracy"], r["target"]
     if acc >= target:
         return f"- {model} reaches the target: {pct(acc)} against {pct(target)}."
-    (s0, a0), (s1, a1) = r["curve"][-2:] if len(r["curve"]) > 1 else ((0, acc), r["curve"][-1])
-    gain, fit = a1 - a0, r["train_sample_accuracy"] - acc
-    trend = "still rising: more steps (a second epoch) are the first thing to try" if gain > RISING else \
-        "flat or falling at the end: a longer run alone is unlikely to close the gap"
+    half = min(r["curve"], key=lambda p: abs(p[0] - r["steps"] / 2))
+    gain, fit, se = acc - half[1], r["train_sample_accuracy"] - acc, standard_error(acc, r["dev_examples"])
+    trend = (f"more than one standard error of the dev set ({points(se)} points): the curve is still rising, and "
+             "more steps are the first thing to try" if gain > se else f"within one standard error of the dev set "
+             f"({points(se)} points): the curve has flattened, so a longer run alone is unlikely to close the gap")
     why = (f"training sentences fit {points(fit)} points better than dev ones, so generalisation, not only "
            "fitting, limits it" if fit > OVERFIT else
            f"training sentences fit no better than dev ones ({points(fit, sign=True)} points), so the model "
            "underfits: its capacity (blocks, T) or the training time limits it")
     return (f"- {model} misses the target by {points(target - acc)} points ({pct(acc)} against {pct(target)}); from "
-            f"step {s0} to {s1} it changed by {points(gain, sign=True)} points, {trend}; on as many training "
-            f"sentences as dev ones it reaches {pct(r['train_sample_accuracy'])}: {why}.")
+            f"step {half[0]} to the end it changed by {points(gain, sign=True)} points, {trend}; on as many training "
+            f"sentences as dev ones it reaches "
+            f"{pct(r['train_sample_accuracy'])}: {why}.")
+
+
+def ablation_sentence(name: str, r: dict, results: dict[str, dict]) -> str:
+    """What an ablation changed from the recipe, and its dev accuracy and time against the run it varies."""
+    ref = results.get(r["model"])
+    if ref is None:
+        return f"- {name}: the {r['model']} run it varies is not in the results."
+    changed = ", ".join(f"{k} {r['recipe'][k]} instead of {ref['recipe'][k]}" for k in r["recipe"]
+                        if r["recipe"][k] != ref["recipe"][k])
+    return (f"- {name} ({changed}): {points(r['dev_accuracy'] - ref['dev_accuracy'], sign=True)} points of dev "
+            f"accuracy against {r['model']}, in {r['seconds'] / ref['seconds']:.2f} times its wall time.")
 
 
 def pct(x: float) -> str:
@@ -90,8 +108,9 @@ def render_section(results: dict[str, dict], bow: float) -> str:
     steps = sorted({s for r in results.values() for s, _ in r["curve"]})
     curves = {m: dict(r["curve"]) for m, r in results.items()}
     first = next(iter(results.values()))
-    lines += ["", "An ablation run (a name with the sizes it changes) is the recipe with only those sizes changed."] \
-        if len(results) > len(MODELS) else []
+    ablations = [ablation_sentence(m, r, results) for m, r in results.items() if m not in MODELS]
+    lines += ["", "Each ablation is the recipe with only the sizes in its name changed:", "", *ablations] \
+        if ablations else []
     lines += ["", "The learning curve: SST-2 dev accuracy at each evaluation.", "",
               "| step | epoch | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
     for s in steps:

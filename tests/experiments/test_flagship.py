@@ -3,11 +3,13 @@ import json
 import pathlib
 
 import pytest
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
 from experiments import flagship, flagship_page
 from tinyspike.pretrained import minilm_available
+from tinyspike.testing.strategies import seeds
 
 from .conftest import write_tiny_glue
 
@@ -92,21 +94,39 @@ def test_the_page_block_is_generated_from_the_committed_results():
         "docs/flagship.md is stale: rerun `PYTHONPATH=. python -m experiments.flagship_page`"
 
 
-def _result(curve, train, target=0.825):
-    return {"dev_accuracy": curve[-1][1], "target": target, "curve": curve, "train_sample_accuracy": train}
+def _result(curve, train, target=0.825, n=872):
+    return {"dev_accuracy": curve[-1][1], "target": target, "curve": curve, "train_sample_accuracy": train,
+            "steps": curve[-1][0], "dev_examples": n}
 
 
 @pytest.mark.parametrize("curve, train, words", [
-    ([[10, 0.70], [20, 0.80]], 0.81, ["misses the target by 2.50 points", "+10.00 points", "still rising",
+    ([[10, 0.70], [20, 0.80]], 0.81, ["misses the target by 2.50 points", "from step 10 to the end it changed by "
+                                      "+10.00 points, more than one standard error of the dev set (1.35 points)",
                                       "reaches 81.00%", "(+1.00 points)", "underfits"]),
-    ([[10, 0.80], [20, 0.801]], 0.90, ["misses the target by 2.40 points", "+0.10 points", "flat or falling",
-                                       "fit 9.90 points better", "generalisation, not only fitting"]),
-    ([[10, 0.81], [20, 0.80]], 0.79, ["-1.00 points", "flat or falling", "(-1.00 points)", "underfits"]),
+    ([[10, 0.79], [20, 0.80]], 0.90, ["misses the target by 2.50 points", "+1.00 points, within one standard error",
+                                      "fit 10.00 points better", "generalisation, not only fitting"]),
+    ([[5, 0.6], [10, 0.81], [15, 0.82], [20, 0.80]], 0.79, ["from step 10 to the end it changed by -1.00 points",
+                                                            "flattened", "(-1.00 points)", "underfits"]),
     ([[10, 0.80], [20, 0.83]], 0.95, ["reaches the target: 83.00% against 82.50%"]),
 ])
-def test_limit_sentence_reports_the_gap_the_last_gain_and_the_training_fit(curve, train, words):
+def test_limit_sentence_reports_the_gap_the_second_half_gain_and_the_training_fit(curve, train, words):
     line = flagship_page.limit_sentence("m", _result(curve, train))
     assert all(w in line for w in words), line
+
+
+@given(p=st.floats(0.01, 0.99), n=st.integers(10, 10_000), seed=seeds())
+def test_standard_error_is_the_spread_of_simulated_accuracies(p, n, seed):
+    """sqrt(p (1 - p) / n) is the standard deviation of the accuracy of n Bernoulli(p) draws."""
+    draws = np.random.default_rng(seed).binomial(n, p, 4000) / n
+    assert flagship_page.standard_error(p, n) == pytest.approx(draws.std(), rel=0.1)
+
+
+def test_ablation_sentence_names_the_changed_sizes_and_compares_with_its_run():
+    base = {"model": "baseline", "dev_accuracy": 0.79, "seconds": 100.0, "recipe": {"n_layers": 1, "T": 2, "lr": 1}}
+    abl = {"model": "baseline", "dev_accuracy": 0.80, "seconds": 110.0, "recipe": {"n_layers": 2, "T": 1, "lr": 1}}
+    line = flagship_page.ablation_sentence("baseline-n_layers2-T1", abl, {"baseline": base})
+    assert line == ("- baseline-n_layers2-T1 (n_layers 2 instead of 1, T 1 instead of 2): +1.00 points of dev accuracy "
+                    "against baseline, in 1.10 times its wall time.")
 
 
 def test_a_page_without_markers_is_refused():
