@@ -71,6 +71,18 @@ def limit_sentence(model: str, r: dict) -> str:
             f"{pct(r['train_sample_accuracy'])}: {why}.")
 
 
+def comparison_sentence(a: str, b: str, results: dict[str, dict]) -> str:
+    """Run ``b`` against run ``a``: the dev accuracy difference and its standard error sqrt(se_a^2 + se_b^2)."""
+    ra, rb = results[a], results[b]
+    diff = rb["dev_accuracy"] - ra["dev_accuracy"]
+    se = math.hypot(standard_error(ra["dev_accuracy"], ra["dev_examples"]),
+                    standard_error(rb["dev_accuracy"], rb["dev_examples"]))
+    verdict = "more than" if abs(diff) > se else "within"
+    return (f"{b} against {a}: {points(diff, sign=True)} points of dev accuracy, {verdict} one standard error of "
+            f"the difference ({points(se)} points; each run is one seed, so the spread from seed to seed is not "
+            "included).")
+
+
 def ablation_sentence(name: str, r: dict, results: dict[str, dict]) -> str:
     """What an ablation changed from the recipe, and its dev accuracy and time against the run it varies."""
     ref = results.get(r["model"])
@@ -105,6 +117,8 @@ def render_section(results: dict[str, dict], bow: float) -> str:
               f"The training sample is as many training sentences as dev ones, scored at the end. All the runs above took {total / 60:.1f} minutes of wall time on one core, dev evaluations included; "
               "points are percentage points.", "", "What limits each run:", ""]
     lines += [limit_sentence(m, r) for m, r in results.items()]
+    if all(m in results for m in MODELS):
+        lines += ["", comparison_sentence(*MODELS, results)]
     steps = sorted({s for r in results.values() for s, _ in r["curve"]})
     curves = {m: dict(r["curve"]) for m, r in results.items()}
     first = next(iter(results.values()))
