@@ -50,7 +50,7 @@ RECIPE = {
     "trim_padding": True,                       # classification_step trims every batch
     "train_limit": None,                        # None: every training sentence
     "dev_limit": None,
-    "d_model": 384, "n_layers": 1, "n_heads": 6, "d_ff": 1536, "T": 2, "max_len": 64,
+    "d_model": 384, "n_layers": 1, "n_heads": 6, "d_ff": 1536, "T": 2, "max_len": 64, "pooling": "cls",
     "epochs": 1, "batch": 32, "lr": 7e-4, "warmup": 0.1, "weight_decay": 0.01, "clip": 1.0, "seed": 0,
     "evals": 8,                                 # dev evaluations spread evenly over the run
 }
@@ -78,7 +78,8 @@ def run_name(model: str, overrides: dict) -> str:
 
 def model_config(model: str, r: dict, vocab_size: int) -> ModelConfig:
     return ModelConfig(vocab_size=vocab_size, d_model=r["d_model"], n_layers=r["n_layers"], n_heads=r["n_heads"],
-                       d_ff=r["d_ff"], max_len=r["max_len"], T=r["T"], seed=r["seed"], **variant(MODELS[model]))
+                       d_ff=r["d_ff"], max_len=r["max_len"], T=r["T"], seed=r["seed"], pooling=r.get("pooling", "cls"),
+                       **variant(MODELS[model]))
 
 
 def eval_steps(total: int, evals: int) -> list[int]:
@@ -118,7 +119,8 @@ def build_model(model: str, r: dict, vocab_size: int):
 
 
 def run(args) -> dict | None:
-    overrides = {k: v for k, v in (("n_layers", args.layers), ("T", args.T)) if v is not None}
+    overrides = {k: v for k, v in (("n_layers", args.layers), ("T", args.T), ("pooling", args.pooling))
+                 if v is not None}
     r, name = recipe(args.smoke, **overrides), run_name(args.model, overrides)
     vocab_size, train, dev, train_x, dev_x = load_data(args.glue_dir, r)
     net, model = build_model(args.model, r, vocab_size)
@@ -191,6 +193,8 @@ def parse(argv) -> argparse.Namespace:
     p.add_argument("--work", help="folder for checkpoints and the curve (default: the system temp folder)")
     p.add_argument("--layers", type=int, default=None, help=f"blocks, for an ablation (recipe: {RECIPE['n_layers']})")
     p.add_argument("--T", type=int, default=None, help=f"time steps, for an ablation (recipe: {RECIPE['T']})")
+    p.add_argument("--pooling", choices=("cls", "mean"), default=None,
+                   help=f"the head's input, for an ablation (recipe: {RECIPE['pooling']})")
     p.add_argument("--smoke", action="store_true", help="toy-sized settings: the whole path in seconds")
     p.add_argument("--stop-at", type=int, default=None, help="checkpoint and stop after this many steps (a test "
                    "of resuming: run again without it to continue)")

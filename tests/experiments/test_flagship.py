@@ -66,6 +66,8 @@ def test_an_ablation_changes_only_its_sizes_and_is_named_after_them(glue, tmp_pa
     assert ablation["recipe"] == {**base["recipe"], "n_layers": 2, "T": 2}
     results = flagship_page.load_results(tmp_path / "out")
     assert list(results) == ["baseline", "baseline-n_layers2-T2"]
+    pooled = _run(glue, tmp_path, tmp_path / "w", "--pooling", "mean", model="baseline")
+    assert pooled["name"] == "baseline-poolingmean" and pooled["config"] == {**base["config"], "pooling": "mean"}
 
 
 @given(total=st.integers(1, 5000), evals=st.integers(1, 20))

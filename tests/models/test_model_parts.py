@@ -106,6 +106,29 @@ def test_classification_head_backward(seed, labels):
                 seed=seed)
 
 
+@given(seed=seeds(), labels=st.sampled_from([1, 2]))
+def test_mean_pooling_head_backward_with_padding(seed, labels):
+    rng = np.random.default_rng(seed)
+    mask = np.array([[1, 1, 0, 0], [1, 1, 1, 1], [1, 0, 0, 0]])          # an int array: passed through
+    check_layer(SequenceClassificationHead(4, labels, rng=rng, dtype=np.float64, pooling="mean"),
+                rng.standard_normal((3, 4, 4)), mask, seed=seed)
+
+
+def test_mean_pooling_is_the_mean_over_real_tokens_and_padding_gets_no_gradient():
+    rng = np.random.default_rng(0)
+    head = SequenceClassificationHead(4, 2, rng=rng, dtype=np.float64, pooling="mean")
+    cls = SequenceClassificationHead(4, 2, rng=np.random.default_rng(0), dtype=np.float64)
+    h, mask = rng.standard_normal((2, 3, 4)), np.array([[1, 1, 0], [1, 1, 1]])
+    expected = np.stack([h[0, :2].mean(0), h[1].mean(0)])
+    assert np.allclose(head.forward(h, mask), cls.forward(expected[:, None, :]))
+    dh = head.backward(np.ones((2, 2)))
+    assert np.all(dh[0, 2] == 0) and np.allclose(dh[0, 0], dh[0, 1])
+    with pytest.raises(ValueError, match="pooling must be"):
+        SequenceClassificationHead(4, 2, rng=rng, pooling="max")
+    with pytest.raises(ValueError, match="pooling must be"):
+        ModelConfig(pooling="max")
+
+
 def test_config_rejects_bad_values_and_roundtrips():
     with pytest.raises(ValueError, match="not divisible"):
         ModelConfig(d_model=10, n_heads=4)

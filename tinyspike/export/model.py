@@ -159,10 +159,16 @@ class SequenceClassificationHead(nn.Module):
         super().__init__()
         self.pool = Linear(cfg.d_model, cfg.d_model, torch_dtype(cfg))
         self.out = Linear(cfg.d_model, num_labels, torch_dtype(cfg))
+        self.pooling = cfg.pooling
 
-    def forward(self, h):
-        """h: (B, S, D) -> (B, num_labels), from the first token's state."""
-        return self.out(torch.tanh(self.pool(h[:, 0])))
+    def forward(self, h, attention_mask):
+        """h: (B, S, D) -> (B, num_labels), from the first token's state or the mean over the real tokens."""
+        if self.pooling == "cls":
+            pooled = h[:, 0]
+        else:
+            m = attention_mask.to(h.dtype)
+            pooled = (m[..., None] * h).sum(1) / m.sum(1, keepdim=True).clamp(min=1)
+        return self.out(torch.tanh(self.pool(pooled)))
 
 
 class SequenceClassifier(nn.Module):
@@ -173,4 +179,4 @@ class SequenceClassifier(nn.Module):
         self.head = SequenceClassificationHead(cfg, num_labels)
 
     def forward(self, ids, type_ids, attention_mask):
-        return self.head(self.encoder(ids, type_ids, attention_mask))
+        return self.head(self.encoder(ids, type_ids, attention_mask), attention_mask)

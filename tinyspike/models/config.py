@@ -48,6 +48,8 @@ class ModelConfig:
     # the random signs of the fixed / learnable transforms' randomized Hadamard matrices; None: drawn from
     # ``seed`` (so one seed sets everything). Set it to vary the sign draw with the weights held fixed.
     sign_seed: int | None = None
+    # the GLUE head's input: the first token's hidden state ("cls", BERT's) or the mean over real tokens ("mean")
+    pooling: str = "cls"
 
     def __post_init__(self):
         for f in dataclasses.fields(self):                 # types first: a string where an int belongs
@@ -78,6 +80,8 @@ class ModelConfig:
         self._warn_unread_neuron_fields()
         if self.w1_init_rate is not None and not 0 < self.w1_init_rate <= 1:
             raise ValueError(f"ModelConfig: w1_init_rate must be in (0, 1] or None, got {self.w1_init_rate!r}")
+        if self.pooling not in ("cls", "mean"):
+            raise ValueError(f"ModelConfig: pooling must be 'cls' or 'mean', got {self.pooling!r}")
         if self.dtype not in ("float32", "float64"):
             raise ValueError(f"ModelConfig: dtype must be 'float32' or 'float64', got {self.dtype!r}")
         if self.ns_scheme not in ("quintic", "cubic", "quintic+cubic"):

@@ -34,20 +34,37 @@ class MLMHead(Layer):
 
 
 class SequenceClassificationHead(Layer):
-    """BERT pooler tanh(Dense(h[:, 0])) then Linear to num_labels (1 = regression, e.g. STS-B)."""
+    """BERT pooler tanh(Dense(p)) then Linear to num_labels (1 = regression, e.g. STS-B), where p is the first
+    token's hidden state (``pooling="cls"``, BERT's) or the mean over the real tokens (``pooling="mean"``:
+    p = sum_s m_s h_s / sum_s m_s, m the attention mask)."""
 
-    def __init__(self, d: int, num_labels: int, *, rng, dtype=np.float32):
+    def __init__(self, d: int, num_labels: int, *, rng, dtype=np.float32, pooling: str = "cls"):
+        if pooling not in POOLINGS:
+            raise ValueError(f"SequenceClassificationHead: pooling must be one of {POOLINGS}, got {pooling!r}")
         self.pool = Linear(d, d, rng=rng, dtype=dtype)
         self.act = Tanh()
         self.out = Linear(d, num_labels, rng=rng, dtype=dtype)
+        self.pooling = pooling
 
-    def forward(self, h: np.ndarray) -> np.ndarray:
-        """h: (B, S, D) -> (B, num_labels)."""
-        self._save(h.shape)
-        return self.out.forward(self.act.forward(self.pool.forward(h[:, 0])))
+    def forward(self, h: np.ndarray, attention_mask: np.ndarray | None = None) -> np.ndarray:
+        """h: (B, S, D), attention_mask: (B, S) (None: every token real) -> (B, num_labels)."""
+        if self.pooling == "cls":
+            pooled, weights = h[:, 0], None
+        else:
+            m = np.ones(h.shape[:2], h.dtype) if attention_mask is None else np.asarray(attention_mask, h.dtype)
+            weights = m / np.maximum(m.sum(1, keepdims=True), 1)                    # (B, S): m_s / sum m
+            pooled = np.einsum("bs,bsd->bd", weights, h)
+        self._save((h.shape, weights))
+        return self.out.forward(self.act.forward(self.pool.forward(pooled)))
 
     def backward(self, dlogits: np.ndarray) -> np.ndarray:
-        shape = self._pop()
-        dh = np.zeros(shape, dlogits.dtype)
-        dh[:, 0] = self.pool.backward(self.act.backward(self.out.backward(dlogits)))
-        return dh
+        shape, weights = self._pop()
+        dpooled = self.pool.backward(self.act.backward(self.out.backward(dlogits)))   # (B, D)
+        if weights is None:
+            dh = np.zeros(shape, dlogits.dtype)
+            dh[:, 0] = dpooled
+            return dh
+        return weights[:, :, None] * dpooled[:, None, :]                              # dh_s = m_s / sum m * dp
+
+
+POOLINGS = ("cls", "mean")

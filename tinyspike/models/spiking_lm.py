@@ -80,10 +80,11 @@ class SequenceClassifier(Layer):
         self.config = cfg
         self.encoder = build_encoder(cfg)
         rng = np.random.default_rng(cfg.seed + 11)
-        self.head = SequenceClassificationHead(cfg.d_model, num_labels, rng=rng, dtype=np.dtype(cfg.dtype))
+        self.head = SequenceClassificationHead(cfg.d_model, num_labels, rng=rng, dtype=np.dtype(cfg.dtype),
+                                               pooling=cfg.pooling)
 
     def forward(self, ids, type_ids, attention_mask):
-        return self.head.forward(self.encoder.forward(ids, type_ids, attention_mask))
+        return self.head.forward(self.encoder.forward(ids, type_ids, attention_mask), attention_mask)
 
     def backward(self, dlogits):
         self.encoder.backward(self.head.backward(dlogits))
