@@ -13,7 +13,7 @@ import math
 import pathlib
 import sys
 
-from experiments.flagship import MODELS
+from experiments.flagship import MODELS, RECIPE
 
 BEGIN, END = "<!-- flagship: generated from results/flagship/*.json -->", "<!-- flagship: end -->"
 OVERFIT = 0.03             # training sentences fit this much better than dev ones: the gap is generalisation
@@ -22,7 +22,7 @@ RECIPE_ROWS = {            # recipe field -> what it means, in the table's words
     "embedding_parts": "tables copied", "frozen": "frozen parameters", "mlm_pretraining": "MLM pretraining",
     "trim_padding": "padding trimmed per batch",
     "d_model": "d_model", "n_layers": "blocks", "n_heads": "heads", "d_ff": "d_ff", "T": "time steps T",
-    "max_len": "max_len", "epochs": "epochs", "batch": "batch", "lr": "peak learning rate",
+    "max_len": "max_len", "pooling": "the head reads", "epochs": "epochs", "batch": "batch", "lr": "peak learning rate",
     "warmup": "warm-up (fraction of steps)", "weight_decay": "weight decay", "clip": "gradient-norm clip",
     "seed": "seed", "evals": "dev evaluations"}
 
@@ -88,8 +88,8 @@ def ablation_sentence(name: str, r: dict, results: dict[str, dict]) -> str:
     ref = results.get(r["model"])
     if ref is None:
         return f"- {name}: the {r['model']} run it varies is not in the results."
-    changed = ", ".join(f"{k} {r['recipe'][k]} instead of {ref['recipe'][k]}" for k in r["recipe"]
-                        if r["recipe"][k] != ref["recipe"][k])
+    was = {**RECIPE, **ref["recipe"]}              # a setting the reference run predates had the recipe's value
+    changed = ", ".join(f"{k} {r['recipe'][k]} instead of {was[k]}" for k in r["recipe"] if r["recipe"][k] != was[k])
     return (f"- {name} ({changed}): {points(r['dev_accuracy'] - ref['dev_accuracy'], sign=True)} points of dev "
             f"accuracy against {r['model']}, in {r['seconds'] / ref['seconds']:.2f} times its wall time.")
 
@@ -123,7 +123,7 @@ def render_section(results: dict[str, dict], bow: float) -> str:
     curves = {m: dict(r["curve"]) for m, r in results.items()}
     first = next(iter(results.values()))
     ablations = [ablation_sentence(m, r, results) for m, r in results.items() if m not in MODELS]
-    lines += ["", "Each ablation is the recipe with only the sizes in its name changed:", "", *ablations] \
+    lines += ["", "Each ablation is the recipe with only the settings in its name changed:", "", *ablations] \
         if ablations else []
     lines += ["", "The learning curve: SST-2 dev accuracy at each evaluation.", "",
               "| step | epoch | " + " | ".join(results) + " |", "|---|---|" + "---|" * len(results)]
@@ -136,7 +136,8 @@ def render_section(results: dict[str, dict], bow: float) -> str:
     for key, name in (("train_examples", "training sentences"), ("dev_examples", "dev sentences")):
         lines.append(f"| {name} | " + " | ".join(f"{r[key]:,}" for r in results.values()) + " |")
     for key, name in RECIPE_ROWS.items():
-        lines.append(f"| {name} | " + " | ".join(_value(r["recipe"].get(key)) for r in results.values()) + " |")
+        lines.append(f"| {name} | " + " | ".join(_value({**RECIPE, **r["recipe"]}.get(key)) for r in results.values())
+                     + " |")
     lines += ["", END]
     return "\n".join(lines)
 

@@ -21,7 +21,7 @@ import numpy as np
 
 from tinyspike.analysis.aggregate import rate_after_rotation, rate_before_rotation, saturated_input_variance_over_sites
 
-from . import study_figures
+from . import flagship_page, study_figures
 from .plan import GLUE5
 from .study_claims import (GLUE_MODELS, Claim, glue_claims, glue_energy, glue_scores, prediction_error, runs,
                            saturation_claims, study_fields, t_values, theory_check)
@@ -29,7 +29,6 @@ from .study_plan import MODELS, REGIMES, TIME_STEPS
 from .study_stats import mean_ci
 from .summarise import TASK_METRIC, load_results, no_results, read_json, relative_link, render
 
-FLAGSHIP_TARGET = 82.5
 BUDGET_HOURS = 8.0
 TWO_CORES = 2
 
@@ -190,24 +189,24 @@ def bow_sentences(scores: dict, reference: dict | None) -> list[str]:
 
 
 def flagship_sentences(flagship: dict, reference: dict | None) -> list[str]:
+    """Each flagship run against the target (and what limits it), each ablation against the run it varies, and
+    SmoothSpike against the baseline (``experiments/flagship_page.py`` words them)."""
     if not flagship:
         return ["- The flagship recipe has no result file yet."]
-    sst2 = next((r for r in reference["rows"] if r["task"] == "sst2"), None) if reference else None
-    bow = 100 * sst2["bag_of_words"]["accuracy"] if sst2 else None
     out = []
-    for model, r in sorted(flagship.items()):
-        acc = 100 * r["dev_accuracy"]
-        gap = acc - FLAGSHIP_TARGET
-        out.append(f"- flagship `{model}`: {acc:.1f}% SST-2 dev accuracy after {r['steps']} steps in "
-                   f"{r['seconds'] / 60:.0f} min, "
-                   + (f"{gap:.1f} points above the {FLAGSHIP_TARGET}% target" if gap >= 0
-                      else f"{-gap:.1f} points short of the {FLAGSHIP_TARGET}% target")
-                   + (f", {'above' if acc > bow else 'below'} the bag-of-words row ({bow:.1f})" if bow else "") + ".")
-        curve = r.get("curve") or []
-        if len(curve) >= 2:
-            (s0, a0), (s1, a1) = curve[-2], curve[-1]
-            out.append(f"  Its dev accuracy went from {100 * a0:.1f}% at step {s0} to {100 * a1:.1f}% at step {s1} "
-                       f"({'still rising' if a1 > a0 else 'no longer rising'}).")
+    for name, r in sorted(flagship.items()):
+        out.append(flagship_page.limit_sentence(f"flagship `{name}`", r))
+        if name != r["model"]:
+            out.append(flagship_page.ablation_sentence(f"  flagship `{name}`", r, flagship))
+    if reference:
+        bow = flagship_page.bag_of_words_accuracy(reference)
+        best = max(flagship, key=lambda k: flagship[k]["dev_accuracy"])
+        acc = flagship[best]["dev_accuracy"]
+        out.append(f"- The best flagship run, `{best}`, is {'above' if acc > bow else 'below'} the bag-of-words row: "
+                   f"{flagship_page.pct(acc)} against {flagship_page.pct(bow)}.")
+    for a, b in (("baseline", "smoothspike"), ("baseline-poolingmean", "smoothspike-poolingmean")):
+        if a in flagship and b in flagship:
+            out.append("- " + flagship_page.comparison_sentence(a, b, flagship))
     return out
 
 

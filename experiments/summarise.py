@@ -300,7 +300,7 @@ def pending(results: list[dict]) -> str:
                 lines.append(f"- `{plan}` {kind}: {len(left)} of {total} not run: {names}.")
     if "cpu" not in plans:
         lines.append("- the `cpu` plan (the reduced real plan, 3 seeds, all 12 models and 5 tasks): not in these result "
-                     "files (its own folder, e.g. `results/cpu/`, has its own page); its estimated time is under "
+                     "files (its own folder, e.g. `results/cpu/`, is rendered beside this one); its estimated time is under "
                      "*Time each part took*.")
     return "\n".join(lines)
 
