@@ -202,8 +202,11 @@ def flagship_sentences(flagship: dict, reference: dict | None) -> list[str]:
         bow = next(r for r in reference["rows"] if r["task"] == "sst2")["bag_of_words"]["accuracy"]
         best = max(flagship, key=lambda k: flagship[k]["dev_accuracy"])
         acc = flagship[best]["dev_accuracy"]
+        se = flagship_page.standard_error(acc, flagship[best]["dev_examples"])
         out.append(f"- The best flagship run, `{best}`, is {'above' if acc > bow else 'below'} the bag-of-words row: "
-                   f"{flagship_page.pct(acc)} against {flagship_page.pct(bow)}.")
+                   f"{flagship_page.pct(acc)} against {flagship_page.pct(bow)}, a difference "
+                   f"{'within' if abs(acc - bow) <= se else 'beyond'} one standard error of the dev set "
+                   f"({flagship_page.points(se)} points).")
     for a, b in (("baseline", "smoothspike"), ("baseline-poolingmean", "smoothspike-poolingmean")):
         if a in flagship and b in flagship:
             out.append("- " + flagship_page.comparison_sentence(a, b, flagship))
