@@ -9,8 +9,6 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 
-import numpy as np
-
 from tinyspike.analysis.aggregate import weighted_rate
 
 from .study_plan import MODELS, REGIMES, TIME_STEPS
@@ -144,9 +142,3 @@ def theory_check(claims: list[Claim], regime: str, T: int) -> tuple[str, str, bo
 
 def t_values(grouped: dict, regime: str, model: str, name: str) -> dict[int, Interval]:
     return {T: mean_ci(metric(grouped.get((regime, model, T), []), name)) for T in TIME_STEPS}
-
-
-def pooled(values: list[float]) -> float:
-    v = np.asarray(values, dtype=np.float64)
-    v = v[np.isfinite(v)]
-    return float(v.mean()) if v.size else float("nan")

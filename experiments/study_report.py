@@ -131,6 +131,18 @@ def spread_table(grouped: dict) -> list[str]:
     return lines
 
 
+def _mean(rows: list[dict], value) -> float:
+    """Mean of value(row) over the rows where it is finite (NaN when none is)."""
+    v = np.array([value(r) for r in rows], dtype=np.float64)
+    return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
+
+
+def sst2_bag_of_words(reference: dict | None) -> float | None:
+    """The bag-of-words row's SST-2 dev accuracy (a fraction), or None without reference rows."""
+    row = next((r for r in reference["rows"] if r["task"] == "sst2"), None) if reference else None
+    return row["bag_of_words"]["accuracy"] if row else None
+
+
 def site_table(grouped: dict, regime: str, T: int) -> list[str]:
     """Per (model, layer, site): means over runs; the variance pooled over runs by saturated neurons."""
     lines = ["| model | layer | site | transform | rate | before rotation | after rotation | predicted after | "
@@ -141,13 +153,11 @@ def site_table(grouped: dict, regime: str, T: int) -> list[str]:
             continue
         for i, site in enumerate(g[0]["sites"]):
             rows = [r["sites"][i] for r in g]
-            def mean(f, rows=rows) -> float:
-                v = np.array([f(s) for s in rows], dtype=np.float64)
-                return float(np.nanmean(v)) if np.isfinite(v).any() else math.nan
             var = saturated_input_variance_over_sites(rows)
             lines.append(f"| {model} | {site['layer']} | {site['site']} | {site['transform'] or '–'} | "
-                         f"{mean(lambda s: s['saturation_rate']):.4f} | {mean(rate_before_rotation):.4f} | "
-                         f"{mean(rate_after_rotation):.4f} | {mean(lambda s: s['predicted_after_rotation']):.4f} | "
+                         f"{_mean(rows, lambda s: s['saturation_rate']):.4f} | "
+                         f"{_mean(rows, rate_before_rotation):.4f} | {_mean(rows, rate_after_rotation):.4f} | "
+                         f"{_mean(rows, lambda s: s['predicted_after_rotation']):.4f} | "
                          f"{var:.3g} |")
     return lines
 
@@ -199,7 +209,7 @@ def flagship_sentences(flagship: dict, reference: dict | None) -> list[str]:
         if name != r["model"]:
             out.append(flagship_page.ablation_sentence(f"flagship `{name}`", r, flagship))
     if reference:
-        bow = next(r for r in reference["rows"] if r["task"] == "sst2")["bag_of_words"]["accuracy"]
+        bow = sst2_bag_of_words(reference)
         best = max(flagship, key=lambda k: flagship[k]["dev_accuracy"])
         acc = flagship[best]["dev_accuracy"]
         se = flagship_page.standard_error(acc, flagship[best]["dev_examples"])
@@ -246,11 +256,10 @@ def summary(results, grouped, claims, scores, reference, flagship, times) -> dic
     sat = {regime: {model: {str(T): list(t_values(grouped, regime, model, "saturation_rate")[T][:3])
                             for T in TIME_STEPS} for model in MODELS} for regime in REGIMES}
     errors = [r["metrics"]["prediction_abs_error"] for g in grouped.values() for r in g]
-    bow = next((r for r in reference["rows"] if r["task"] == "sst2"), None) if reference else None
     return {
         "sst2_flagship_dev_acc": max((r["dev_accuracy"] for r in flagship.values()), default=None),
         "sst2_flagship_by_model": {m: r["dev_accuracy"] for m, r in sorted(flagship.items())},
-        "bow_sst2_dev_acc": bow["bag_of_words"]["accuracy"] if bow else None,
+        "bow_sst2_dev_acc": sst2_bag_of_words(reference),
         "saturation": sat,
         "prediction_abs_error": float(np.nanmean(errors)) if errors else None,
         "prediction_abs_error_by_regime": {g: prediction_error(grouped, g).mean for g in REGIMES},

@@ -184,8 +184,7 @@ def embedding_gain_ratio(model) -> float:
 def weighted_mean(rows: list[dict], key: str) -> float:
     """Mean of a per-neuron rate ``key`` over rows weighted by their neuron counts (NaN rows skipped; NaN when
     none left). Right for rates; not for the variance of saturated inputs (``saturated_input_variance_over_sites``)."""
-    pairs = [(r[key], r["neurons"]) for r in rows if r[key] is not None and not math.isnan(r[key])]
-    return float(sum(v * n for v, n in pairs) / sum(n for _, n in pairs)) if pairs else float("nan")
+    return float(weighted_rate(rows, lambda r: r[key]))
 
 
 def task_score(metrics: dict[str, float]) -> float:
